@@ -9,7 +9,8 @@
     ├── CryptoError                  a stored secret cannot be decrypted with this site's keys
     ├── StorageError                 the database failed
     │   └── DatabaseUnavailable      it cannot be reached at all
-    └── ValidationError              submitted settings are invalid; ``fields`` names every bad field
+    ├── ValidationError              submitted settings are invalid; ``fields`` names every bad field
+    └── Unauthorized                 a signed admin request failed its check (never says which secret)
 
 Each class says once how it maps to the outside world: ``exit_code`` for the CLI (2 bad input,
 1 environment) and ``http_status`` for the service.
@@ -82,3 +83,9 @@ class ValidationError(BridgeError):
     def __init__(self, fields: Mapping[str, str]) -> None:
         self.fields = dict(fields)
         super().__init__("; ".join(f"{name}: {reason}" for name, reason in self.fields.items()))
+
+
+class Unauthorized(BridgeError):
+    exit_code = 2
+    http_status = 401
+    code = "unauthorized"

@@ -44,3 +44,11 @@ def run_php(code: str, stdin: bytes = b"", *, defines: dict[str, str] | None = N
 def _php_literal(value: str) -> str:
     """A PHP single-quoted literal for any text (only \\ and ' need escaping there)."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+FLUENTCART_PHP = __file__.rsplit("/", 1)[0] + "/fixtures/php/fluentcart.php"
+
+
+def run_fluentcart_php(code: str, stdin: bytes = b"", *, defines: dict[str, str] | None = None) -> bytes:
+    """Like run_php, with FluentCart's encryption and JSON helpers loaded (fct_encrypt_key, …)."""
+    return run_php(f"require {_php_literal(FLUENTCART_PHP)};\n{code}", stdin, defines=defines)

@@ -1,0 +1,34 @@
+"""The settings page's data: effective settings plus the webhook URL, events and Dashboard links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridge.fluentcart import stripe_settings as ss
+from bridge.fluentcart.events import RECOMMENDED_EVENTS, add_endpoint_link
+from bridge.site import Site
+
+FLUENTCART_WEBHOOK_QUERY = "/?fluent-cart=fct_payment_listener_ipn&method=stripe"
+
+
+def webhook_url(site: Site, reported_site_url: str) -> str:
+    """Where Stripe should send events: the sidecar if the host published it, else WordPress's URL."""
+    public = site.config.string("FCT_BRIDGE_PUBLIC_URL")
+    if public:
+        return public.rstrip("/") + "/webhooks/stripe"
+    base = reported_site_url or site.config.string("WP_SITEURL") or site.config.string("WP_HOME") or ""
+    return base.rstrip("/") + FLUENTCART_WEBHOOK_QUERY
+
+
+def settings_view(effective: ss.EffectiveSettings, site: Site, reported_site_url: str) -> dict[str, Any]:
+    view = effective.to_json()
+    view["payment_mode"] = effective.payment_mode
+    for mode, data in view["modes"].items():
+        mode_view = effective.modes[mode]
+        data["publishable_source"] = mode_view.publishable_source
+        data["defined_in_wp_config"] = ss.constants_defined(site.config, mode)
+        data["connected"] = mode_view.account_id is not None
+    view["webhook_url"] = webhook_url(site, reported_site_url)
+    view["events"] = [{"type": name, "description": text} for name, text in RECOMMENDED_EVENTS]
+    view["add_endpoint_links"] = {m: add_endpoint_link(m) for m in ss.MODES}
+    return view

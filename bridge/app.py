@@ -1,0 +1,97 @@
+"""create_app: wiring only — state, resource contexts, middlewares and routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bridge.admin import create_admin_app
+from bridge.admin.openapi import openapi_document
+from bridge.config import ServiceConfig
+from bridge.errors import BridgeError
+from bridge.keys import config_key, database_key, redactor_key, site_key, stripe_key
+from bridge.logs import Redactor, fields
+from bridge.middlewares import error_middleware
+from bridge.site import Site
+from bridge.storage.database import Database
+from bridge.storage.nonces import purge_nonces
+from bridge.stripe_api import StripeApi
+from bridge.webhooks.views import routes as webhook_routes
+
+log = logging.getLogger("bridge.app")
+NONCE_PURGE_INTERVAL_S = 60
+
+
+def create_app(config: ServiceConfig, site: Site, *, redactor: Redactor | None = None,
+               stripe_api: StripeApi | None = None) -> web.Application:
+    app = web.Application(middlewares=[error_middleware], client_max_size=config.max_webhook_bytes + 1)
+    app[config_key] = config
+    app[site_key] = site
+    app[redactor_key] = redactor or Redactor()
+    app[database_key] = Database(site.db, site.tables)
+    app[stripe_key] = stripe_api or StripeApi()
+    app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx])
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/openapi.json", openapi)
+    app.add_routes(webhook_routes)
+    app.add_subapp("/admin/v1", create_admin_app())
+    return app
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    try:
+        await app[database_key].pool()
+    except BridgeError as exc:
+        # Start anyway: /readyz says why, and the pool is created on first use once MariaDB is back.
+        log.warning("database not ready at start", extra=fields(detail=str(exc)))
+    yield
+    await app[database_key].close()
+
+
+async def stripe_ctx(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[stripe_key].close()
+
+
+async def nonce_purge_ctx(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(_purge_nonces_forever(app))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _purge_nonces_forever(app: web.Application) -> None:
+    keep_s = 2 * app[config_key].admin_clock_skew_s + 60
+    while True:
+        await asyncio.sleep(NONCE_PURGE_INTERVAL_S)
+        try:
+            async with app[database_key].transaction() as cur:
+                await purge_nonces(cur, app[site_key].tables, keep_s)
+        except BridgeError as exc:
+            log.warning("nonce purge skipped", extra=fields(detail=str(exc)))
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    checks = {"wp_config": "ok"}
+    status = 200
+    try:
+        await request.app[database_key].ping()
+        checks["database"] = "ok"
+    except BridgeError as exc:
+        checks["database"] = str(exc)
+        status = 503
+    return web.json_response({"status": "ready" if status == 200 else "not ready", "checks": checks}, status=status)
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document())

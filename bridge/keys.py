@@ -1,0 +1,19 @@
+"""Every piece of application state, as typed keys with unique dotted names."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bridge.admin.signing import SignedRequest
+from bridge.config import ServiceConfig
+from bridge.logs import Redactor
+from bridge.site import Site
+from bridge.storage.database import Database
+from bridge.stripe_api import StripeApi
+
+config_key = web.AppKey("bridge.config", ServiceConfig)
+site_key = web.AppKey("bridge.site", Site)
+database_key = web.AppKey("bridge.database", Database)
+redactor_key = web.AppKey("bridge.redactor", Redactor)
+stripe_key = web.AppKey("bridge.stripe", StripeApi)
+signed_request_key = web.RequestKey("bridge.signed_request", SignedRequest)

@@ -1,0 +1,155 @@
+"""The admin API over real HTTP and a real MariaDB: only signed, fresh, single-use requests act."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bridge.app import create_app
+from bridge.config import ServiceConfig
+from bridge.site import site_from_config
+from bridge.wordpress.wp_config import load_wp_config
+from tests.conftest import SiteFactory
+from tests.sites import TestSite
+from tests.support import plugin_headers
+
+SECRET = "bridge-shared-secret-0123456789abcdef"
+PATH = "/admin/v1/stripe/settings"
+SK_TEST = "sk_test_51AdminApiSecretKeyAbcdWXYZ"
+PK_TEST = "pk_test_51AdminApiPublishableKey1234"
+
+ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
+
+
+@pytest.fixture
+async def api(make_site: SiteFactory, aiohttp_client: ClientFactory) -> tuple[TestSite, TestClient[Any, Any]]:
+    site = make_site(defines={"FCT_BRIDGE_SECRET": SECRET})
+    bsite = site_from_config(load_wp_config(site.wp_config, {}))
+    client = await aiohttp_client(create_app(ServiceConfig(wp_config=str(site.wp_config)), bsite))
+    return site, client
+
+
+async def put(client: TestClient[Any, Any], changes: dict[str, str], **kw: Any) -> Any:
+    body = json.dumps({"changes": changes}).encode()
+    return await client.put(PATH, data=body, headers=plugin_headers(SECRET, "PUT", PATH, body, **kw))
+
+
+async def test_the_settings_view_has_every_element_of_the_page(api: tuple[TestSite, TestClient[Any, Any]]) -> None:
+    """Store mode, activation, both modes, the webhook URL, the 8 events and both Add-endpoint links."""
+    _, client = api
+
+    response = await client.get(PATH, headers=plugin_headers(SECRET, "GET", PATH))
+
+    assert 200 == response.status
+    view = await response.json()
+    assert ("test", False, "live") == (view["store_mode"], view["is_active"], view["payment_mode"])
+    assert "http://127.0.0.1:8080/?fluent-cart=fct_payment_listener_ipn&method=stripe" == view["webhook_url"]
+    assert 8 == len(view["events"])
+    assert view["add_endpoint_links"]["test"].startswith("https://dashboard.stripe.com/test/webhooks/create?events=")
+    assert {"test", "live"} == set(view["modes"])
+
+
+async def test_a_valid_save_writes_the_row_and_returns_the_new_view(api: tuple[TestSite, TestClient[Any, Any]]) -> None:
+    """A signed save stores the encrypted key and answers with masked values only."""
+    site, client = api
+
+    response = await put(client, {"test_publishable_key": PK_TEST, "test_secret_key": SK_TEST,
+                                  "is_active": "yes", "payment_mode": "test"})
+
+    assert 200 == response.status
+    text = await response.text()
+    assert SK_TEST not in text
+    body = json.loads(text)
+    assert (True, "sk_test_…WXYZ") == (body["settings"]["is_active"], body["settings"]["modes"]["test"]["secret_key"]["masked"])
+    [(row,)] = site.sql(f"SELECT meta_value FROM {site.table('fct_meta')}")
+    assert SK_TEST not in str(row) and '"is_active":"yes"' in str(row)
+
+
+async def test_invalid_fields_get_422_with_every_field_named(api: tuple[TestSite, TestClient[Any, Any]]) -> None:
+    """A live key in the Test tab and a bad choice are both named; nothing is written."""
+    site, client = api
+
+    response = await put(client, {"test_secret_key": "sk_live_abcdef", "checkout_mode": "both"})
+
+    assert 422 == response.status
+    body = await response.json()
+    assert ("validation_failed", {"test_secret_key", "checkout_mode"}) == (body["error"], set(body["fields"]))
+    assert [] == site.sql(f"SELECT * FROM {site.table('fct_meta')}")
+
+
+@pytest.mark.parametrize(
+    "headers_for",
+    [
+        lambda body: {"Content-Type": "application/json"},
+        lambda body: plugin_headers("wrong-secret", "PUT", PATH, body),
+        lambda body: plugin_headers(SECRET, "PUT", PATH, body, ts=1_000_000_000),
+        lambda body: plugin_headers(SECRET, "PUT", PATH, b'{"changes":{"is_active":"no"}}'),
+    ],
+    ids=["unsigned", "badly-signed", "stale", "signed-for-another-body"],
+)
+async def test_bad_requests_get_401_and_change_nothing(api: tuple[TestSite, TestClient[Any, Any]],
+                                                       headers_for: Any) -> None:
+    """Unsigned, badly signed, stale or mismatched requests are refused before any write."""
+    site, client = api
+    body = json.dumps({"changes": {"checkout_mode": "hosted"}}).encode()
+
+    response = await client.put(PATH, data=body, headers=headers_for(body))
+
+    assert 401 == response.status
+    assert "unauthorized" == (await response.json())["error"]
+    assert [] == site.sql(f"SELECT * FROM {site.table('fct_meta')}")
+
+
+async def test_a_replayed_request_gets_401_and_changes_nothing(api: tuple[TestSite, TestClient[Any, Any]]) -> None:
+    """The same signed request sent twice acts once."""
+    site, client = api
+    body = json.dumps({"changes": {"checkout_mode": "hosted"}}).encode()
+    headers = plugin_headers(SECRET, "PUT", PATH, body)
+    assert 200 == (await client.put(PATH, data=body, headers=headers)).status
+    site.sql(f"UPDATE {site.table('fct_meta')} SET meta_value = 'marker'")
+
+    replay = await client.put(PATH, data=body, headers=headers)
+
+    assert 401 == replay.status
+    assert "replayed" in (await replay.json())["detail"]
+    assert [("marker",)] == site.sql(f"SELECT meta_value FROM {site.table('fct_meta')}")
+
+
+async def test_health_and_readiness(api: tuple[TestSite, TestClient[Any, Any]]) -> None:
+    """/healthz says the process lives; /readyz that wp-config is loaded and the database answers."""
+    _, client = api
+
+    assert 200 == (await client.get("/healthz")).status
+    ready = await client.get("/readyz")
+    assert (200, {"wp_config": "ok", "database": "ok"}) == (ready.status, (await ready.json())["checks"])
+
+
+async def test_with_the_database_down_the_sidecar_is_alive_but_not_ready(
+        make_site: SiteFactory, aiohttp_client: ClientFactory) -> None:
+    """No MariaDB: /healthz 200, /readyz 503 naming the problem, admin calls 503."""
+    site = make_site(defines={"FCT_BRIDGE_SECRET": SECRET}, tables=False)
+    site.wp_config.write_text(site.wp_config.read_text().replace(f"{site.server.host}:{site.server.port}",
+                                                                 "127.0.0.1:1"))
+    bsite = site_from_config(load_wp_config(site.wp_config, {}))
+    client = await aiohttp_client(create_app(ServiceConfig(wp_config=str(site.wp_config)), bsite))
+
+    ready = await client.get("/readyz")
+    settings = await client.get(PATH, headers=plugin_headers(SECRET, "GET", PATH))
+
+    assert (200, 503, 503) == ((await client.get("/healthz")).status, ready.status, settings.status)
+    assert "database unavailable" in (await ready.json())["checks"]["database"]
+    assert "database_unavailable" == (await settings.json())["error"]
+
+
+async def test_the_openapi_document_describes_the_admin_routes(api: tuple[TestSite, TestClient[Any, Any]]) -> None:
+    """/openapi.json is served without a signature and lists the settings operations."""
+    _, client = api
+
+    doc = await (await client.get("/openapi.json")).json()
+
+    assert "3.1.0" == doc["openapi"]
+    assert {"get", "put"} == set(doc["paths"]["/stripe/settings"])

@@ -1,0 +1,107 @@
+"""Plugin → sidecar signatures: exactly one signature verifies, only while fresh (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bridge.admin import signing
+from bridge.errors import Unauthorized
+
+SECRET = "shared-secret-from-wp-config"
+NOW = 1_800_000_000
+
+
+def headers(body: bytes = b"", *, ts: int = NOW, nonce: str = "0" * 32, user: str = "1",
+            method: str = "PUT", path: str = "/admin/v1/stripe/settings", secret: str = SECRET) -> dict[str, str]:
+    site = "http://shop.example"
+    return {
+        "X-FCT-Timestamp": str(ts), "X-FCT-Nonce": nonce, "X-FCT-User": user, "X-FCT-Site-Url": site,
+        "X-FCT-Signature": signing.sign(secret, method, path, str(ts), nonce, user, site, body),
+    }
+
+
+def verify(h: dict[str, str], body: bytes = b"", method: str = "PUT", path: str = "/admin/v1/stripe/settings",
+           now: float = NOW) -> signing.SignedRequest:
+    return signing.verify(SECRET, method, path, h, body, now=now, max_skew_s=300)
+
+
+def test_the_canonical_string_is_the_documented_one() -> None:
+    """docs/protocol.md: v1, method, path, timestamp, nonce, user, site URL, body SHA-256, joined by newlines."""
+    body = b'{"changes":{}}'
+    expected = "\n".join(["v1", "PUT", "/p?q=1", "5", "n", "7", "http://s", hashlib.sha256(body).hexdigest()])
+
+    assert expected.encode() == signing.canonical("put", "/p?q=1", "5", "n", "7", "http://s", body)
+    assert "v1=" + hmac.new(b"k", expected.encode(), hashlib.sha256).hexdigest() == signing.sign(
+        "k", "PUT", "/p?q=1", "5", "n", "7", "http://s", body)
+
+
+def test_a_correct_signature_yields_the_acting_user_and_site() -> None:
+    """The verified request names the WordPress user and the site URL the plugin reported."""
+    signed = verify(headers(b"x", user="42"), b"x")
+
+    assert (42, "http://shop.example") == (signed.user_id, signed.site_url)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda h: h.pop("X-FCT-Signature"), "unsigned request"),
+        (lambda h: h.update({"X-FCT-Signature": "v1=" + "0" * 64}), "bad signature"),
+        (lambda h: h.update({"X-FCT-User": "2"}), "bad signature"),
+        (lambda h: h.update({"X-FCT-Site-Url": "http://evil.example"}), "bad signature"),
+        (lambda h: h.update({"X-FCT-Nonce": "not-hex"}), "malformed"),
+    ],
+    ids=["missing-signature", "wrong-signature", "user-changed", "site-url-changed", "malformed-nonce"],
+)
+def test_tampered_or_unsigned_requests_are_refused(mutate: object, reason: str) -> None:
+    """Every header takes part in the signature; anything missing or changed is refused."""
+    h = headers()
+    mutate(h)  # type: ignore[operator]
+
+    with pytest.raises(Unauthorized, match=reason):
+        verify(h)
+
+
+def test_a_request_older_than_five_minutes_is_stale() -> None:
+    """301 s after signing the request is refused; 300 s is still accepted."""
+    verify(headers(ts=NOW), now=NOW + 300)
+
+    with pytest.raises(Unauthorized, match="stale"):
+        verify(headers(ts=NOW), now=NOW + 301)
+
+
+def test_without_a_shared_secret_nothing_is_accepted() -> None:
+    """An empty FCT_BRIDGE_SECRET never verifies, even an 'empty' signature."""
+    with pytest.raises(Unauthorized, match="FCT_BRIDGE_SECRET"):
+        signing.verify("", "GET", "/", headers(secret=""), b"", now=NOW, max_skew_s=300)
+
+
+@given(body=st.binary(max_size=200), flip=st.integers(min_value=0, max_value=199))
+def test_any_changed_body_byte_breaks_the_signature(body: bytes, flip: int) -> None:
+    """The body is covered byte for byte."""
+    h = headers(body)
+    verify(h, body)
+    if not body:
+        return
+    i = flip % len(body)
+    changed = body[:i] + bytes([body[i] ^ 1]) + body[i + 1:]
+
+    with pytest.raises(Unauthorized, match="bad signature"):
+        verify(h, changed)
+
+
+@given(method=st.sampled_from(["GET", "PUT", "POST"]), path=st.sampled_from(["/a", "/a?b=1", "/admin/v1/x"]))
+def test_a_signature_is_bound_to_its_method_and_path(method: str, path: str) -> None:
+    """A signature for one method and path does not verify for another."""
+    h = headers(method=method, path=path)
+    verify(h, method=method, path=path)
+
+    with pytest.raises(Unauthorized):
+        verify(h, method="DELETE", path=path)
+    with pytest.raises(Unauthorized):
+        verify(h, method=method, path=path + "/other")

@@ -1,0 +1,122 @@
+"""Throwaway WordPress-shaped sites for tests: a database, a wp-config.php, FluentCart's tables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymysql
+import pytest
+
+
+@dataclass(frozen=True)
+class DbServer:
+    host: str
+    port: int
+    user: str
+    password: str
+
+    def connect(self, database: str | None = None) -> pymysql.connections.Connection:
+        return pymysql.connect(host=self.host, port=self.port, user=self.user, password=self.password,
+                               database=database, charset="utf8mb4", autocommit=True)
+
+
+def db_server_from_env() -> DbServer:
+    return DbServer(
+        host=os.environ.get("FCT_TEST_DB_HOST", "127.0.0.1"),
+        port=int(os.environ.get("FCT_TEST_DB_PORT", "3306")),
+        user=os.environ.get("FCT_TEST_DB_USER", "root"),
+        password=os.environ.get("FCT_TEST_DB_PASSWORD", ""),
+    )
+
+
+def random_phrase(n: int = 64) -> str:
+    # WordPress salts are printable; this alphabet needs no PHP escaping.
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*()-_=+[]{};:,.<>/?|~"
+    return "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+def php_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+@dataclass
+class TestSite:
+    """A site: its wp-config.php on disk and its own database."""
+
+    server: DbServer
+    database: str
+    dir: Path
+    prefix: str = "wp_"
+    defines: dict[str, str] = field(default_factory=dict)
+    extra_php: str = ""
+    __test__ = False
+
+    @property
+    def wp_config(self) -> Path:
+        return self.dir / "wp-config.php"
+
+    def write_config(self) -> Path:
+        lines = ["<?php", "// Generated for a test.", f"$table_prefix = {php_string(self.prefix)};"]
+        base = {
+            "DB_NAME": self.database,
+            "DB_USER": self.server.user,
+            "DB_PASSWORD": self.server.password,
+            "DB_HOST": f"{self.server.host}:{self.server.port}",
+            "DB_CHARSET": "utf8mb4",
+        }
+        for name, value in {**base, **self.defines}.items():
+            lines.append(f"define( {php_string(name)}, {php_string(value)} );")
+        lines.append(self.extra_php)
+        lines += ["if ( ! defined( 'ABSPATH' ) ) {", "\tdefine( 'ABSPATH', __DIR__ . '/' );", "}",
+                  "require_once ABSPATH . 'wp-settings.php';", ""]
+        self.wp_config.write_text("\n".join(lines), encoding="utf-8")
+        return self.wp_config
+
+    def sql(self, statement: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        conn = self.server.connect(self.database)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(statement, args)
+                return list(cur.fetchall())
+        finally:
+            conn.close()
+
+    def table(self, suffix: str) -> str:
+        return f"`{self.prefix}{suffix}`"
+
+    def snapshot(self) -> list[tuple[object, ...]]:
+        """Every row of every table, to prove that nothing was written."""
+        rows: list[tuple[object, ...]] = []
+        for (name,) in self.sql("SHOW TABLES"):
+            rows.append((name,))
+            rows += self.sql(f"SELECT * FROM `{name}` ORDER BY 1")
+        return rows
+
+
+@pytest.fixture(scope="session")
+def db_server() -> DbServer:
+    server = db_server_from_env()
+    try:
+        server.connect().close()
+    except pymysql.MySQLError as exc:
+        pytest.fail(f"MariaDB is not reachable at {server.host}:{server.port} as {server.user} ({exc}); "
+                    "run ./scripts/test.sh, which starts it and creates the test user", pytrace=False)
+    return server
+
+
+@pytest.fixture
+def database(db_server: DbServer) -> Iterator[str]:
+    name = f"fct_test_{secrets.token_hex(6)}"
+    conn = db_server.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci")
+        yield name
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        conn.close()
