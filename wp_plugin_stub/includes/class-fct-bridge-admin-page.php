@@ -1,0 +1,211 @@
+<?php
+/**
+ * Admin menus and pages.
+ *
+ * @package FCT_Bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The "Settings" page (Payment Settings list) and the Stripe settings page.
+ *
+ * Without FluentCart the pages live under a top-level "FluentCart" menu; with FluentCart active they
+ * are added to FluentCart's own `fluent-cart` menu. The Stripe page is a shell: assets/stripe-settings.js
+ * renders it from `GET /wp-json/fct-bridge/v1/stripe/settings`.
+ */
+class FCT_Bridge_Admin_Page {
+
+	/** Slug of the Settings page (and of the top-level menu without FluentCart). */
+	const MENU_SLUG = 'fct-bridge';
+
+	/** Slug of the Stripe settings page. */
+	const STRIPE_SLUG = 'fct-bridge-stripe';
+
+	/** FluentCart's own admin menu slug. */
+	const FLUENTCART_MENU_SLUG = 'fluent-cart';
+
+	/** Capability required for every page. */
+	const CAPABILITY = 'manage_options';
+
+	/**
+	 * Whether FluentCart itself is active.
+	 *
+	 * @return bool
+	 */
+	public static function fluentcart_active() {
+		return defined( 'FLUENTCART_VERSION' ) || class_exists( 'FluentCart\App\App' );
+	}
+
+	/**
+	 * Register the menus (on `admin_menu`, late so FluentCart's parent menu exists).
+	 */
+	public function register_menus() {
+		if ( self::fluentcart_active() ) {
+			$parent = self::FLUENTCART_MENU_SLUG;
+			add_submenu_page( $parent, __( 'Payment Settings (Stripe Bridge)', 'fct-bridge' ), __( 'Stripe Bridge', 'fct-bridge' ), self::CAPABILITY, self::MENU_SLUG, array( $this, 'render_settings_page' ) );
+			add_submenu_page( $parent, __( 'Stripe', 'fct-bridge' ), __( 'Stripe (Bridge)', 'fct-bridge' ), self::CAPABILITY, self::STRIPE_SLUG, array( $this, 'render_stripe_page' ) );
+			return;
+		}
+
+		add_menu_page( __( 'FluentCart', 'fct-bridge' ), __( 'FluentCart', 'fct-bridge' ), self::CAPABILITY, self::MENU_SLUG, array( $this, 'render_settings_page' ), 'dashicons-cart', 56 );
+		// Same slug as the parent: renames the first submenu entry to "Settings".
+		add_submenu_page( self::MENU_SLUG, __( 'Settings', 'fct-bridge' ), __( 'Settings', 'fct-bridge' ), self::CAPABILITY, self::MENU_SLUG, array( $this, 'render_settings_page' ) );
+		add_submenu_page( self::MENU_SLUG, __( 'Stripe', 'fct-bridge' ), __( 'Stripe', 'fct-bridge' ), self::CAPABILITY, self::STRIPE_SLUG, array( $this, 'render_stripe_page' ) );
+	}
+
+	/**
+	 * The admin page being shown (`?page=`), or ''.
+	 *
+	 * @return string
+	 */
+	private static function current_page() {
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- read-only page selection.
+		return isset( $_GET['page'] ) && is_string( $_GET['page'] ) ? sanitize_key( wp_unslash( $_GET['page'] ) ) : '';
+	}
+
+	/**
+	 * Enqueue the stylesheet on both pages and the script (with a `wp_rest` nonce) on the Stripe page.
+	 *
+	 * Matched on `?page=` rather than the hook suffix, which depends on the parent menu's title.
+	 */
+	public function enqueue_assets() {
+		$page = self::current_page();
+		if ( self::MENU_SLUG !== $page && self::STRIPE_SLUG !== $page ) {
+			return;
+		}
+		$base = plugin_dir_url( FCT_BRIDGE_PLUGIN_FILE ) . 'assets/';
+		wp_enqueue_style( 'fct-bridge-stripe-settings', $base . 'stripe-settings.css', array(), FCT_BRIDGE_VERSION );
+		if ( self::STRIPE_SLUG !== $page ) {
+			return;
+		}
+
+		wp_enqueue_script( 'fct-bridge-stripe-settings', $base . 'stripe-settings.js', array(), FCT_BRIDGE_VERSION, true );
+		$data = array(
+			'restUrl'     => esc_url_raw( rest_url( FCT_Bridge_REST_Controller::REST_NAMESPACE . '/' ) ),
+			'nonce'       => wp_create_nonce( 'wp_rest' ),
+			'overviewUrl' => esc_url_raw( admin_url( 'admin.php?page=' . self::MENU_SLUG ) ),
+			'notice'      => self::redirect_notice(),
+		);
+		wp_add_inline_script( 'fct-bridge-stripe-settings', 'window.fctBridgeStripe = ' . wp_json_encode( $data ) . ';', 'before' );
+	}
+
+	/**
+	 * The notice a Connect return asked for (`&fct_notice=connected|error&fct_message=…`), or null.
+	 *
+	 * @return array|null `array( 'type' => string, 'message' => string )`.
+	 */
+	private static function redirect_notice() {
+		// phpcs:disable WordPress.Security.NonceVerification.Recommended -- display only; shown with textContent.
+		if ( ! isset( $_GET['fct_notice'] ) || ! is_string( $_GET['fct_notice'] ) ) {
+			return null;
+		}
+		$type = sanitize_key( wp_unslash( $_GET['fct_notice'] ) );
+		if ( 'connected' !== $type && 'error' !== $type ) {
+			return null;
+		}
+		$message = isset( $_GET['fct_message'] ) && is_string( $_GET['fct_message'] ) ? sanitize_text_field( wp_unslash( $_GET['fct_message'] ) ) : '';
+		// phpcs:enable
+		return array(
+			'type'    => $type,
+			'message' => mb_substr( $message, 0, 300 ),
+		);
+	}
+
+	/**
+	 * The "Settings" page: a Payment Settings list with Stripe's state and a Manage link.
+	 */
+	public function render_settings_page() {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to access this page.', 'fct-bridge' ), 403 );
+		}
+		$state      = self::stripe_state();
+		$manage_url = admin_url( 'admin.php?page=' . self::STRIPE_SLUG );
+		?>
+		<div class="wrap fct-bridge-wrap">
+			<h1><?php esc_html_e( 'Settings', 'fct-bridge' ); ?></h1>
+			<h2 id="fct-payment-settings-title"><?php esc_html_e( 'Payment Settings', 'fct-bridge' ); ?></h2>
+			<table id="fct-payment-settings" class="widefat striped fct-payment-methods" aria-labelledby="fct-payment-settings-title">
+				<thead>
+					<tr>
+						<th scope="col"><?php esc_html_e( 'Payment method', 'fct-bridge' ); ?></th>
+						<th scope="col"><?php esc_html_e( 'Status', 'fct-bridge' ); ?></th>
+						<th scope="col"><span class="screen-reader-text"><?php esc_html_e( 'Actions', 'fct-bridge' ); ?></span></th>
+					</tr>
+				</thead>
+				<tbody>
+					<tr id="fct-payment-method-stripe">
+						<td><strong><?php esc_html_e( 'Stripe', 'fct-bridge' ); ?></strong></td>
+						<td>
+							<span id="fct-stripe-status" class="fct-status <?php echo esc_attr( 'fct-status-' . $state['state'] ); ?>" data-state="<?php echo esc_attr( $state['state'] ); ?>"><?php echo esc_html( $state['label'] ); ?></span>
+							<?php if ( '' !== $state['detail'] ) : ?>
+								<p class="description fct-status-detail"><?php echo esc_html( $state['detail'] ); ?></p>
+							<?php endif; ?>
+						</td>
+						<td class="fct-actions">
+							<a id="fct-stripe-manage" class="button" href="<?php echo esc_url( $manage_url ); ?>"><?php esc_html_e( 'Manage', 'fct-bridge' ); ?></a>
+						</td>
+					</tr>
+				</tbody>
+			</table>
+		</div>
+		<?php
+	}
+
+	/**
+	 * Stripe's activation state from the sidecar.
+	 *
+	 * @return array `array( 'state' => active|inactive|unknown, 'label' => string, 'detail' => string )`.
+	 */
+	private static function stripe_state() {
+		$client = new FCT_Bridge_Client();
+		$result = $client->admin_request( 'GET', '/admin/v1/stripe/settings' );
+		if ( ! is_wp_error( $result ) && 200 === $result['status'] && is_object( $result['body'] ) && isset( $result['body']->is_active ) ) {
+			$active = true === $result['body']->is_active;
+			return array(
+				'state'  => $active ? 'active' : 'inactive',
+				'label'  => $active ? __( 'Active', 'fct-bridge' ) : __( 'Inactive', 'fct-bridge' ),
+				'detail' => '',
+			);
+		}
+
+		if ( is_wp_error( $result ) ) {
+			$detail = $result->get_error_message();
+		} elseif ( is_object( $result['body'] ) && isset( $result['body']->detail ) && is_string( $result['body']->detail ) ) {
+			$detail = $result['body']->detail;
+		} else {
+			/* translators: %d: HTTP status code. */
+			$detail = sprintf( __( 'The Stripe bridge answered with HTTP %d.', 'fct-bridge' ), $result['status'] );
+		}
+		return array(
+			'state'  => 'unknown',
+			'label'  => __( 'Status unavailable', 'fct-bridge' ),
+			'detail' => $detail,
+		);
+	}
+
+	/**
+	 * The Stripe settings page shell; assets/stripe-settings.js renders the form into it.
+	 */
+	public function render_stripe_page() {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to access this page.', 'fct-bridge' ), 403 );
+		}
+		?>
+		<div class="wrap fct-bridge-wrap">
+			<p class="fct-breadcrumb">
+				<a href="<?php echo esc_url( admin_url( 'admin.php?page=' . self::MENU_SLUG ) ); ?>"><?php esc_html_e( 'Payment Settings', 'fct-bridge' ); ?></a>
+			</p>
+			<div id="fct-bridge-stripe-app" class="fct-bridge-app">
+				<h1><?php esc_html_e( 'Stripe', 'fct-bridge' ); ?></h1>
+				<p class="fct-loading"><?php esc_html_e( 'Loading Stripe settings…', 'fct-bridge' ); ?></p>
+				<noscript>
+					<div class="notice notice-error inline">
+						<p><?php esc_html_e( 'The Stripe settings page needs JavaScript. Enable JavaScript in your browser and reload this page.', 'fct-bridge' ); ?></p>
+					</div>
+				</noscript>
+			</div>
+		</div>
+		<?php
+	}
+}
