@@ -141,3 +141,150 @@ secret_file() {
   [ -s "$f" ] || { umask 077; head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$f"; }
   cat "$f"
 }
+
+# --- Random values, background servers (used by site.sh) ------------------------------------------
+
+random_string() {
+  # random_string LENGTH [TR_SET] : LENGTH random characters drawn from TR_SET (default letters and digits).
+  # `tr` dies of SIGPIPE once `head` has enough; `|| true` keeps that from failing under pipefail.
+  { LC_ALL=C tr -dc "${2:-A-Za-z0-9}" </dev/urandom || true; } | head -c "$1"
+}
+
+persisted_secret() {
+  # persisted_secret FILE LENGTH [TR_SET] : a random value created once in FILE (mode 600), reused after,
+  # so that re-runs keep passwords, salts and shared secrets stable.
+  local f="$1"
+  if [ ! -s "$f" ]; then
+    mkdir -p "$(dirname "$f")"
+    (umask 077 && random_string "$2" "${3:-A-Za-z0-9}" > "$f.tmp" && mv "$f.tmp" "$f")
+  fi
+  cat "$f"
+}
+
+pid_running() {
+  # pid_running PIDFILE MARKER : prints the pid and succeeds when PIDFILE names a live process whose
+  # command line contains MARKER; the marker keeps a recycled pid from being mistaken for our server.
+  local pid
+  [ -s "$1" ] || return 1
+  pid="$(cat "$1")"
+  case "$pid" in '' | *[!0-9]*) return 1 ;; esac
+  _pid_alive "$pid" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2" || return 1
+  printf '%s\n' "$pid"
+}
+
+_pid_alive() {
+  # A zombie nobody reaps (some container inits do not) counts as dead.
+  local state
+  state="$(ps -o stat= -p "$1" 2>/dev/null)" || return 1
+  case "$state" in '' | Z*) return 1 ;; esac
+}
+
+start_server() {
+  # start_server PIDFILE LOGFILE CMD... : runs CMD in the background and records its pid.
+  # A plain simple command, so that $! is the server itself and not a subshell (gotcha 11);
+  # setsid gives it its own process group, which holds any forked workers too (gotcha 12).
+  # fd 9 is closed in the server: callers hold their lock on it (see site.sh), which must not outlive them.
+  local pidfile="$1" logfile="$2"
+  shift 2
+  [ -f "$logfile" ] && mv -f "$logfile" "$logfile.1"
+  setsid "$@" </dev/null >"$logfile" 2>&1 9>&- &
+  printf '%s\n' "$!" >"$pidfile"
+}
+
+_server_pids() {
+  # The server, the members of its process group and its descendants (php -S workers).
+  local pid="$1"
+  ps -e -o pid=,ppid=,pgid= | awk -v root="$pid" '
+    { ppid[$1] = $2; pgid[$1] = $3 }
+    END {
+      keep[root] = 1
+      do {
+        grew = 0
+        for (p in ppid) if (!(p in keep) && ((ppid[p] in keep) || pgid[p] == root)) { keep[p] = 1; grew = 1 }
+      } while (grew)
+      for (p in keep) print p
+    }'
+}
+
+stop_server() {
+  # stop_server PIDFILE MARKER NAME : TERM the server and its workers, KILL whatever is left after 10 s,
+  # then remove the pid file. Processes whose command line holds MARKER are stopped too: workers that
+  # outlived their parent (gotcha 12) and servers whose pid file was lost.
+  local pidfile="$1" marker="$2" name="$3" pid pids=()
+  if pid="$(pid_running "$pidfile" "$marker")"; then
+    mapfile -t pids < <(_server_pids "$pid")
+  fi
+  mapfile -t -O "${#pids[@]}" pids < <(marked_pids "$marker")
+  [ ${#pids[@]} -eq 0 ] || mapfile -t pids < <(printf '%s\n' "${pids[@]}" | sort -un)
+  [ ${#pids[@]} -eq 0 ] || _terminate "$name" "${pids[@]}"
+  rm -f "$pidfile"
+}
+
+marked_pids() {
+  # marked_pids MARKER : live processes whose command line contains MARKER, except this shell and its
+  # ancestors (a caller's own command line may quote the marker). The marker travels in the
+  # environment so that awk's own command line does not match.
+  ps -e -ww -o pid=,ppid=,stat=,args= | MARKER="$1" SELF="${BASHPID:-$$}" awk '
+    { ppid[$1] = $2; if ($3 !~ /^Z/ && index($0, ENVIRON["MARKER"])) hit[$1] = 1 }
+    END {
+      for (p = ENVIRON["SELF"]; p > 1; p = ppid[p]) { delete hit[p]; if (!(p in ppid)) break }
+      for (p in hit) print p
+    }'
+}
+
+_terminate() {
+  # _terminate NAME PID... : TERM, wait up to 10 s, then KILL.
+  local name="$1" p
+  shift
+  log "stopping $name (pid $*)"
+  kill -TERM "$@" 2>/dev/null || true
+  _wait_all_dead 10 "$@" && return 0
+  log "$name did not stop within 10 s: sending KILL"
+  kill -KILL "$@" 2>/dev/null || true
+  _wait_all_dead 2 "$@" && return 0
+  for p in "$@"; do _pid_alive "$p" && die "could not stop $name: pid $p is still running"; done
+  return 0
+}
+
+_wait_all_dead() {
+  # _wait_all_dead SECONDS PID... : until none of the PIDs is alive.
+  local deadline=$(($(_now_us) + $1 * 1000000))
+  shift
+  while _any_alive "$@"; do
+    [ "$(_now_us)" -lt "$deadline" ] || return 1
+    sleep 0.05
+  done
+}
+
+_now_us() {
+  local t="${EPOCHREALTIME//[.,]/}"
+  echo "$((10#$t))"
+}
+
+_any_alive() {
+  local p
+  for p in "$@"; do _pid_alive "$p" && return 0; done
+  return 1
+}
+
+http_status() {
+  # http_status URL : the HTTP status code, 000 when nothing answers.
+  curl -s -o /dev/null --max-time 5 -w '%{http_code}' "$1" || true
+}
+
+wait_for_http() {
+  # wait_for_http URL SECONDS PID : until URL answers 200; gives up early if PID exits.
+  local url="$1" deadline=$(($(_now_us) + $2 * 1000000)) pid="$3"
+  while [ "$(_now_us)" -lt "$deadline" ]; do
+    [ "$(http_status "$url")" = 200 ] && return 0
+    _pid_alive "$pid" || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+port_listener() {
+  # port_listener PORT : the `ss` line of whatever listens on 127.0.0.1:PORT (empty when free).
+  ss -Hltnp "( sport = :$1 )" 2>/dev/null || true
+}
