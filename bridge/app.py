@@ -12,8 +12,9 @@ from aiohttp import web
 from bridge.admin import create_admin_app
 from bridge.admin.openapi import openapi_document
 from bridge.config import ServiceConfig
+from bridge.connect.stripe_calls import AccountCache
 from bridge.errors import BridgeError
-from bridge.keys import config_key, database_key, redactor_key, site_key, stripe_key
+from bridge.keys import account_cache_key, config_key, database_key, redactor_key, site_key, stripe_key
 from bridge.logs import Redactor, fields
 from bridge.middlewares import error_middleware
 from bridge.site import Site
@@ -33,7 +34,8 @@ def create_app(config: ServiceConfig, site: Site, *, redactor: Redactor | None =
     app[site_key] = site
     app[redactor_key] = redactor or Redactor()
     app[database_key] = Database(site.db, site.tables)
-    app[stripe_key] = stripe_api or StripeApi()
+    app[stripe_key] = stripe_api or StripeApi(api_base=config.stripe_api_base, connect_base=config.stripe_connect_base)
+    app[account_cache_key] = AccountCache()
     app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx])
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

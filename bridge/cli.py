@@ -18,9 +18,11 @@ from bridge.config import load_service_config
 from bridge.errors import BridgeError, UsageError, WpConfigInvalid
 from bridge.fluentcart import settings_store
 from bridge.fluentcart import stripe_settings as ss
+from bridge.settings_service import save_settings
 from bridge.site import Site, site_from_config
 from bridge.storage.pool import open_pool, transaction
 from bridge.storage.schema import ensure_fluentcart_tables
+from bridge.stripe_api import stripe_api_from_env
 from bridge.wordpress.wp_config import WELL_KNOWN, WpConfig, load_wp_config, parse_db_host
 
 PROG = "fct-bridge"
@@ -59,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=cmd_settings_show)
     set_ = settings.add_parser("set", help="change settings: KEY=VALUE …")
     set_.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
+    set_.add_argument("--skip-stripe-check", action="store_true",
+                      help="do not try new API keys against Stripe (their shape is still checked)")
     set_.set_defaults(handler=cmd_settings_set)
 
     serve = groups.add_parser("serve", help="run the sidecar service")
@@ -184,7 +188,7 @@ def settings_lines(view: ss.EffectiveSettings) -> list[str]:
 def cmd_settings_set(args: argparse.Namespace) -> int:
     changes = parse_pairs(args.pairs)
     site = site_from_config(_config(args))
-    return _run(_settings_set(site, changes))
+    return _run(_settings_set(site, changes, check=not args.skip_stripe_check))
 
 
 def parse_pairs(pairs: Sequence[str]) -> dict[str, str]:
@@ -200,10 +204,17 @@ def parse_pairs(pairs: Sequence[str]) -> dict[str, str]:
     return changes
 
 
-async def _settings_set(site: Site, changes: dict[str, str]) -> int:
-    async with open_pool(site.db, maxsize=1) as pool:
-        view = await settings_store.save(pool, site, changes)
+async def _settings_set(site: Site, changes: dict[str, str], *, check: bool) -> int:
+    api = stripe_api_from_env(os.environ) if check else None
+    try:
+        async with open_pool(site.db, maxsize=1) as pool:
+            view, notes = await save_settings(pool, site, api, changes)
+    finally:
+        if api is not None:
+            await api.close()
     print("saved: " + ", ".join(sorted(changes)))
+    for note in notes:
+        print(f"note: {note}")
     print("\n".join(settings_lines(view)))
     return 0
 

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bridge.errors import UsageError
+from bridge.secret import Secret
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
+
+
+STRIPE_API_BASE = "https://api.stripe.com"
+STRIPE_CONNECT_BASE = "https://connect.stripe.com"
+
+
+@dataclass(frozen=True)
+class Platform:
+    """This sidecar as a Stripe Connect platform in one mode: its client id and platform secret key."""
+
+    client_id: str
+    secret_key: Secret
 
 
 @dataclass(frozen=True)
@@ -21,6 +34,9 @@ class ServiceConfig:
     # How far a signed admin request's timestamp may be from our clock.
     admin_clock_skew_s: int = 300
     max_webhook_bytes: int = 512 * 1024
+    stripe_api_base: str = STRIPE_API_BASE
+    stripe_connect_base: str = STRIPE_CONNECT_BASE
+    platforms: Mapping[str, Platform] = field(default_factory=dict)
 
 
 def load_service_config(environ: Mapping[str, str] | None = None, **overrides: object) -> ServiceConfig:
@@ -44,4 +60,26 @@ def load_service_config(environ: Mapping[str, str] | None = None, **overrides: o
     level = str(values["log_level"]).upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise UsageError(f"log level must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
-    return ServiceConfig(wp_config=str(values["wp_config"]), host=str(values["host"]), port=port, log_level=level)
+    return ServiceConfig(
+        wp_config=str(values["wp_config"]), host=str(values["host"]), port=port, log_level=level,
+        stripe_api_base=env.get("FCT_BRIDGE_STRIPE_API_BASE", STRIPE_API_BASE).rstrip("/"),
+        stripe_connect_base=env.get("FCT_BRIDGE_STRIPE_CONNECT_BASE", STRIPE_CONNECT_BASE).rstrip("/"),
+        platforms=platforms_from_env(env),
+    )
+
+
+def platforms_from_env(env: Mapping[str, str]) -> dict[str, Platform]:
+    """Connect platform credentials come from the sidecar's environment only, never from wp-config.php:
+    WordPress (and every plugin in it) can read wp-config.php, and the plugin must hold no Stripe secret."""
+    platforms: dict[str, Platform] = {}
+    for mode in ("test", "live"):
+        client_id = env.get(f"FCT_BRIDGE_STRIPE_{mode.upper()}_CLIENT_ID", "")
+        secret = env.get(f"FCT_BRIDGE_STRIPE_{mode.upper()}_PLATFORM_KEY", "")
+        if not client_id and not secret:
+            continue
+        if not client_id.startswith("ca_"):
+            raise UsageError(f"FCT_BRIDGE_STRIPE_{mode.upper()}_CLIENT_ID must be a Connect client id (ca_…)")
+        if not secret.startswith(f"sk_{mode}_"):
+            raise UsageError(f"FCT_BRIDGE_STRIPE_{mode.upper()}_PLATFORM_KEY must be a {mode} secret key (sk_{mode}_…)")
+        platforms[mode] = Platform(client_id=client_id, secret_key=Secret(secret))
+    return platforms

@@ -10,7 +10,10 @@
     ├── StorageError                 the database failed
     │   └── DatabaseUnavailable      it cannot be reached at all
     ├── ValidationError              submitted settings are invalid; ``fields`` names every bad field
-    └── Unauthorized                 a signed admin request failed its check (never says which secret)
+    ├── Unauthorized                 a signed admin request failed its check (never says which secret)
+    ├── OAuthStateRejected           a Connect return whose state is forged, reused, expired or another user's
+    ├── NotConfigured                an action needs configuration the host has not given (e.g. Connect ids)
+    └── StripeFailure                Stripe refused a call or could not be reached; the message is Stripe's
 
 Each class says once how it maps to the outside world: ``exit_code`` for the CLI (2 bad input,
 1 environment) and ``http_status`` for the service.
@@ -89,3 +92,21 @@ class Unauthorized(BridgeError):
     exit_code = 2
     http_status = 401
     code = "unauthorized"
+
+
+class OAuthStateRejected(BridgeError):
+    exit_code = 2
+    http_status = 400
+    code = "oauth_state_rejected"
+
+
+class NotConfigured(BridgeError):
+    exit_code = 2
+    http_status = 409
+    code = "not_configured"
+
+
+class StripeFailure(BridgeError):
+    exit_code = 1
+    http_status = 502
+    code = "stripe_error"

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bridge.admin.signing import SignedRequest
 from bridge.config import ServiceConfig
+from bridge.connect.stripe_calls import AccountCache
 from bridge.logs import Redactor
 from bridge.site import Site
 from bridge.storage.database import Database
@@ -16,4 +17,5 @@ site_key = web.AppKey("bridge.site", Site)
 database_key = web.AppKey("bridge.database", Database)
 redactor_key = web.AppKey("bridge.redactor", Redactor)
 stripe_key = web.AppKey("bridge.stripe", StripeApi)
+account_cache_key = web.AppKey("bridge.account_cache", AccountCache)
 signed_request_key = web.RequestKey("bridge.signed_request", SignedRequest)

@@ -6,11 +6,15 @@ A StripeClient is cheap and bound to one API key, so callers make one per call f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import stripe
+
+from bridge.config import STRIPE_API_BASE, STRIPE_CONNECT_BASE
 
 
 class StripeApi:
-    def __init__(self, *, api_base: str = "https://api.stripe.com", connect_base: str = "https://connect.stripe.com",
+    def __init__(self, *, api_base: str = STRIPE_API_BASE, connect_base: str = STRIPE_CONNECT_BASE,
                  timeout_s: float = 20.0) -> None:
         self.api_base = api_base
         self.connect_base = connect_base
@@ -25,4 +29,10 @@ class StripeApi:
         )
 
     async def close(self) -> None:
-        await self.http.close_async()
+        await self.http.close_async()  # type: ignore[no-untyped-call]  # the SDK leaves it unannotated
+
+
+def stripe_api_from_env(environ: Mapping[str, str]) -> StripeApi:
+    """Stripe's addresses, or the ones FCT_BRIDGE_STRIPE_API_BASE / _CONNECT_BASE point at (tests, demo)."""
+    return StripeApi(api_base=environ.get("FCT_BRIDGE_STRIPE_API_BASE", STRIPE_API_BASE).rstrip("/"),
+                     connect_base=environ.get("FCT_BRIDGE_STRIPE_CONNECT_BASE", STRIPE_CONNECT_BASE).rstrip("/"))

@@ -4,6 +4,7 @@ source "$(dirname "$0")/lib.sh"
 
 ensure_venv test
 ensure_php
+apt_install chromium
 ensure_mariadb
 pass="$(secret_file test-db-password)"
 ensure_db_user fct_test "$pass" 'fct\_test\_%'

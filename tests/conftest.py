@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import inspect
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
+import pymysql
 import pytest
 from hypothesis import settings
 
-from tests.sites import DbServer, TestSite, database, db_server, random_phrase  # noqa: F401
+from tests.loop_watch import watch_for_blocking
+from tests.sites import DbServer, TestSite, db_server_from_env, random_phrase
 
 # Property tests share two cores with MariaDB and PHP: bounded, and no flaky deadlines.
 settings.register_profile("default", max_examples=100, deadline=None)
@@ -36,3 +41,46 @@ def make_site(tmp_path: Path, db_server: DbServer, database: str) -> SiteFactory
         return site
 
     return build
+
+
+@pytest.fixture(scope="session")
+def db_server() -> DbServer:
+    server = db_server_from_env()
+    try:
+        server.connect().close()
+    except pymysql.MySQLError as exc:
+        pytest.fail(f"MariaDB is not reachable at {server.host}:{server.port} as {server.user} ({exc}); "
+                    "run ./scripts/test.sh, which starts it and creates the test user", pytrace=False)
+    return server
+
+
+@pytest.fixture
+def database(db_server: DbServer) -> Iterator[str]:
+    name = f"fct_test_{secrets.token_hex(6)}"
+    conn = db_server.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci")
+        yield name
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        conn.close()
+
+
+@pytest.fixture(autouse=True)
+async def no_blocking_calls(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every async test fails if anything blocked its event loop (e.g. a sync HTTP or DB call)."""
+    if not inspect.iscoroutinefunction(request.function) or request.node.get_closest_marker("allow_blocking"):
+        yield
+        return
+    with watch_for_blocking(asyncio.get_running_loop()) as slow:
+        yield
+    if slow:
+        pytest.fail("the event loop was blocked:\n" + "\n".join(slow), pytrace=False)
+
+
+@pytest.fixture
+def site(make_site: SiteFactory) -> TestSite:
+    """A default site, built before the test's event loop runs (its set-up uses a blocking driver)."""
+    return make_site()

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pymysql
-import pytest
 
 
 @dataclass(frozen=True)
@@ -95,28 +93,3 @@ class TestSite:
             rows.append((name,))
             rows += self.sql(f"SELECT * FROM `{name}` ORDER BY 1")
         return rows
-
-
-@pytest.fixture(scope="session")
-def db_server() -> DbServer:
-    server = db_server_from_env()
-    try:
-        server.connect().close()
-    except pymysql.MySQLError as exc:
-        pytest.fail(f"MariaDB is not reachable at {server.host}:{server.port} as {server.user} ({exc}); "
-                    "run ./scripts/test.sh, which starts it and creates the test user", pytrace=False)
-    return server
-
-
-@pytest.fixture
-def database(db_server: DbServer) -> Iterator[str]:
-    name = f"fct_test_{secrets.token_hex(6)}"
-    conn = db_server.connect()
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci")
-        yield name
-    finally:
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        conn.close()

@@ -20,7 +20,9 @@ def webhook_url(site: Site, reported_site_url: str) -> str:
     return base.rstrip("/") + FLUENTCART_WEBHOOK_QUERY
 
 
-def settings_view(effective: ss.EffectiveSettings, site: Site, reported_site_url: str) -> dict[str, Any]:
+def settings_view(effective: ss.EffectiveSettings, site: Site, reported_site_url: str, *,
+                  cards: dict[str, dict[str, Any] | None] | None = None,
+                  connect_modes: set[str] | None = None) -> dict[str, Any]:
     view = effective.to_json()
     view["payment_mode"] = effective.payment_mode
     for mode, data in view["modes"].items():
@@ -28,6 +30,10 @@ def settings_view(effective: ss.EffectiveSettings, site: Site, reported_site_url
         data["publishable_source"] = mode_view.publishable_source
         data["defined_in_wp_config"] = ss.constants_defined(site.config, mode)
         data["connected"] = mode_view.account_id is not None
+        card = (cards or {}).get(mode)
+        data["account"] = card
+        data["reconnect_needed"] = bool(card and card.get("reconnect_needed"))
+        data["connect_available"] = mode in (connect_modes or set())
     view["webhook_url"] = webhook_url(site, reported_site_url)
     view["events"] = [{"type": name, "description": text} for name, text in RECOMMENDED_EVENTS]
     view["add_endpoint_links"] = {m: add_endpoint_link(m) for m in ss.MODES}

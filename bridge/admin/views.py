@@ -1,4 +1,4 @@
-"""Admin API handlers: the composition root that reads app state and calls the settings code."""
+"""Admin API handlers: the composition root that reads app state and calls the feature code."""
 
 from __future__ import annotations
 
@@ -9,41 +9,90 @@ from typing import Any
 from aiohttp import web
 
 from bridge.admin.settings_view import settings_view
+from bridge.connect import service as connect
 from bridge.errors import UsageError
 from bridge.fluentcart import settings_store
-from bridge.keys import database_key, signed_request_key, site_key
+from bridge.fluentcart import stripe_settings as ss
+from bridge.keys import account_cache_key, config_key, database_key, signed_request_key, site_key, stripe_key
 from bridge.logs import fields
+from bridge.settings_service import save_settings
 
 log = logging.getLogger("bridge.admin")
 routes = web.RouteTableDef()
 
 
+async def _view(request: web.Request, effective: ss.EffectiveSettings | None = None) -> dict[str, Any]:
+    app = request.config_dict
+    site, db = app[site_key], app[database_key]
+    pool = await db.pool()
+    stored, store_mode = await settings_store.read(pool, site)
+    if effective is None:
+        effective = ss.effective(stored, site.config, store_mode, site.key_material())
+    cards = await connect.account_cards(db, site, app[stripe_key], effective, stored, app[account_cache_key])
+    return settings_view(effective, site, request[signed_request_key].site_url, cards=cards,
+                         connect_modes=set(app[config_key].platforms))
+
+
 @routes.get("/stripe/settings")
 async def get_settings(request: web.Request) -> web.Response:
-    app = request.config_dict
-    pool = await app[database_key].pool()
-    effective = await settings_store.load(pool, app[site_key])
-    return web.json_response(settings_view(effective, app[site_key], request[signed_request_key].site_url))
+    return web.json_response(await _view(request))
 
 
 @routes.put("/stripe/settings")
 async def put_settings(request: web.Request) -> web.Response:
     app = request.config_dict
-    changes = _changes(await request.read())
+    changes = _changes(await _json(request))
     pool = await app[database_key].pool()
-    effective = await settings_store.save(pool, app[site_key], changes)
-    signed = request[signed_request_key]
+    effective, notes = await save_settings(pool, app[site_key], app[stripe_key], changes)
     # Field names only: values may be secrets.
-    log.info("settings saved", extra=fields(wp_user=signed.user_id, fields=sorted(changes)))
-    return web.json_response({"saved": sorted(changes),
-                              "settings": settings_view(effective, app[site_key], signed.site_url)})
+    log.info("settings saved", extra=fields(wp_user=request[signed_request_key].user_id, fields=sorted(changes)))
+    return web.json_response({"saved": sorted(changes), "notes": notes, "settings": await _view(request, effective)})
 
 
-def _changes(body: bytes) -> dict[str, str]:
+@routes.post(r"/stripe/connect/{mode:test|live}/start")
+async def connect_start(request: web.Request) -> web.Response:
+    app = request.config_dict
+    signed = request[signed_request_key]
+    url = await connect.start(app[database_key], app[site_key], app[config_key], signed.user_id,
+                              _mode(request), signed.site_url)
+    return web.json_response({"url": url})
+
+
+@routes.post("/stripe/connect/callback")
+async def connect_callback(request: web.Request) -> web.Response:
+    app = request.config_dict
+    body = await _json(request)
+    items = body.items() if isinstance(body, dict) else ()
+    params = {k: v for k, v in items if isinstance(k, str) and isinstance(v, str)}
+    done = await connect.complete(app[database_key], app[site_key], app[config_key], app[stripe_key],
+                                  request[signed_request_key].user_id, params)
+    return web.json_response({"status": "connected", "mode": done.mode, "account_id": done.account_id,
+                              "message": f"Your Stripe account {done.account_id} is connected in {done.mode} mode."})
+
+
+@routes.post(r"/stripe/connect/{mode:test|live}/disconnect")
+async def connect_disconnect(request: web.Request) -> web.Response:
+    app = request.config_dict
+    mode = _mode(request)
+    effective = await connect.disconnect(app[database_key], app[site_key], app[config_key], app[stripe_key],
+                                         request[signed_request_key].user_id, mode, app[account_cache_key])
+    return web.json_response({"status": "disconnected", "mode": mode,
+                              "message": f"Stripe was disconnected in {mode} mode and its access revoked.",
+                              "settings": await _view(request, effective)})
+
+
+def _mode(request: web.Request) -> ss.Mode:
+    return "live" if request.match_info["mode"] == "live" else "test"
+
+
+async def _json(request: web.Request) -> Any:
     try:
-        data: Any = json.loads(body or b"null")
+        return json.loads(await request.read() or b"null")
     except ValueError:
         raise UsageError("body is not JSON") from None
+
+
+def _changes(data: Any) -> dict[str, str]:
     if not isinstance(data, dict) or not isinstance(data.get("changes"), dict):
         raise UsageError('body must be {"changes": {"field": "value", …}}')
     changes = data["changes"]

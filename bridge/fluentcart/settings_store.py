@@ -1,8 +1,8 @@
-"""Read and change the Stripe settings of a site, in one transaction each."""
+"""Read and change the Stripe settings of a site, each change in one locked transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiomysql
@@ -11,6 +11,8 @@ from bridge.fluentcart import stripe_settings as ss
 from bridge.site import Site
 from bridge.storage import fct_meta, wp_options
 from bridge.storage.pool import transaction
+
+Mutation = Callable[[dict[str, Any], ss.Mode], dict[str, Any]]
 
 
 async def read_state(cur: aiomysql.Cursor, site: Site, *, for_update: bool = False
@@ -22,21 +24,31 @@ async def read_state(cur: aiomysql.Cursor, site: Site, *, for_update: bool = Fal
     return stored, ss.store_mode_from(store)
 
 
-async def load(pool: aiomysql.Pool, site: Site) -> ss.EffectiveSettings:
+async def read(pool: aiomysql.Pool, site: Site) -> tuple[dict[str, Any], ss.Mode]:
     async with transaction(pool) as cur:
-        stored, store_mode = await read_state(cur, site)
+        return await read_state(cur, site)
+
+
+async def load(pool: aiomysql.Pool, site: Site) -> ss.EffectiveSettings:
+    stored, store_mode = await read(pool, site)
     return ss.effective(stored, site.config, store_mode, site.key_material())
+
+
+async def update(pool: aiomysql.Pool, site: Site, mutate: Mutation) -> ss.EffectiveSettings:
+    """Apply ``mutate`` to the current row under the key's lock and write the result; if it raises,
+    nothing is written."""
+    async with transaction(pool) as cur:
+        await fct_meta.lock_key(cur, site.tables, ss.SETTINGS_KEY)
+        try:
+            stored, store_mode = await read_state(cur, site, for_update=True)
+            new = mutate(stored, store_mode)
+            await fct_meta.write_option_value(cur, site.tables, ss.SETTINGS_KEY, ss.encode_row(new))
+        finally:
+            await fct_meta.unlock_key(cur, site.tables, ss.SETTINGS_KEY)
+    return ss.effective(new, site.config, store_mode, site.key_material())
 
 
 async def save(pool: aiomysql.Pool, site: Site, changes: Mapping[str, str]) -> ss.EffectiveSettings:
     """Validate and write ``changes``; a ValidationError leaves the row untouched."""
     km = site.key_material()
-    async with transaction(pool) as cur:
-        await fct_meta.lock_key(cur, site.tables, ss.SETTINGS_KEY)
-        try:
-            stored, store_mode = await read_state(cur, site, for_update=True)
-            new = ss.apply_changes(stored, changes, site.config, store_mode, km)
-            await fct_meta.write_option_value(cur, site.tables, ss.SETTINGS_KEY, ss.encode_row(new))
-        finally:
-            await fct_meta.unlock_key(cur, site.tables, ss.SETTINGS_KEY)
-    return ss.effective(new, site.config, store_mode, km)
+    return await update(pool, site, lambda stored, mode: ss.apply_changes(stored, changes, site.config, mode, km))

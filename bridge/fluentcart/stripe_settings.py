@@ -172,11 +172,13 @@ def effective(stored: Mapping[str, Any], cfg: WpConfig, store_mode: Mode, km: Ke
 def _mode_view(settings: Mapping[str, Any], cfg: WpConfig, mode: Mode, km: KeyMaterial) -> ModeView:
     pk_field = f"{mode}_publishable_key"
     pk_constant = cfg.string(CONSTANT_FOR[pk_field])
+    stored_pk = _text(settings.get(pk_field))
+    publishable: str | None = None
+    pk_source: Source = "none"
     if pk_constant is not None:
         publishable, pk_source = pk_constant, "wp-config"
-    else:
-        stored_pk = _text(settings.get(pk_field))
-        publishable, pk_source = (stored_pk, "database") if stored_pk else (None, "none")
+    elif stored_pk:
+        publishable, pk_source = stored_pk, "database"
     account = _text(settings.get(f"{mode}_account_id")) or None
     return ModeView(
         publishable_key=publishable,
@@ -337,3 +339,40 @@ def _usable(settings: Mapping[str, Any], cfg: WpConfig, field: str, km: KeyMater
 def encode_row(settings: Mapping[str, Any]) -> str:
     """The meta_value FluentCart's Meta setter would write for this array."""
     return php_json.encode_fluentcart_meta(dict(settings))
+
+
+# --- Connect -------------------------------------------------------------------------------------------
+
+def with_connection(stored: Mapping[str, Any], cfg: WpConfig, mode: Mode, account_id: str, publishable_key: str,
+                    access_token: str, km: KeyMaterial) -> dict[str, Any]:
+    """The row after a successful Connect, as FluentCart's Connect save writes it (its path (a)):
+    the token stored encrypted as the mode's secret key, the gateway active, provider connect,
+    and every field covered by a wp-config constant left blank."""
+    new = merged(stored)
+    new.update({
+        "is_active": "yes",
+        "provider": "connect",
+        f"{mode}_account_id": account_id,
+        f"{mode}_publishable_key": publishable_key,
+        f"{mode}_secret_key": encrypt_key(access_token, km),
+        f"{mode}_is_encrypted": "yes",
+    })
+    for field, constant in CONSTANT_FOR.items():
+        if field in DEFAULTS and not field.endswith("webhook_secret") and cfg.is_defined(constant):
+            new[field] = ""
+    return new
+
+
+def without_connection(stored: Mapping[str, Any], mode: Mode) -> dict[str, Any]:
+    """The row after disconnecting ``mode`` (FluentCart's rule): its credentials cleared; the gateway
+    stays active on the other mode if that one is connected, otherwise it is switched off."""
+    new = merged(stored)
+    new.update({f"{mode}_account_id": "", f"{mode}_publishable_key": "", f"{mode}_secret_key": "",
+                f"{mode}_is_encrypted": "no"})
+    other: Mode = "live" if mode == "test" else "test"
+    if _text(new.get(f"{other}_account_id")):
+        new["payment_mode"] = other
+    else:
+        new["is_active"] = "no"
+        new["payment_mode"] = "test"
+    return new

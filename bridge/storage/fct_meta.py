@@ -67,7 +67,9 @@ async def write_option_value(cur: aiomysql.Cursor, tables: Tables, key: str, met
 
 async def lock_key(cur: aiomysql.Cursor, tables: Tables, key: str) -> None:
     """A named lock per site and key, so two writers cannot both insert a first row."""
-    await cur.execute("SELECT GET_LOCK(SHA1(CONCAT(DATABASE(), ':', %s)), %s)", (_lock_name(tables, key), LOCK_TIMEOUT_S))
+    await cur.execute(
+        "SELECT GET_LOCK(SHA1(CONCAT(DATABASE(), ':', %s)), %s)", (_lock_name(tables, key), LOCK_TIMEOUT_S)
+    )
     (got,) = await cur.fetchone()
     if got != 1:
         raise StorageError(f"timed out waiting for the lock on {key}")

@@ -148,8 +148,17 @@ FLUENTCART_TABLES = ("options", "fct_meta", "fct_orders", "fct_order_transaction
 
 async def ensure_fluentcart_tables(cur: aiomysql.Cursor, tables: Tables) -> None:
     """Create the WordPress options table and FluentCart's tables where they do not exist."""
-    for statement in ddl(tables):
-        await cur.execute(statement)
+    await quietly_create(cur, ddl(tables))
+
+
+async def quietly_create(cur: aiomysql.Cursor, statements: list[str]) -> None:
+    # "Table already exists" notes would surface as driver warnings on every start.
+    await cur.execute("SET @fct_notes = @@session.sql_notes, sql_notes = 0")
+    try:
+        for statement in statements:
+            await cur.execute(statement)
+    finally:
+        await cur.execute("SET sql_notes = @fct_notes")
 
 
 async def missing_tables(cur: aiomysql.Cursor, tables: Tables) -> list[str]:

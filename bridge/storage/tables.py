@@ -44,6 +44,18 @@ class Tables:
     def bridge_nonces(self) -> str:
         return self._name("fct_bridge_nonces")
 
+    @property
+    def bridge_oauth_states(self) -> str:
+        return self._name("fct_bridge_oauth_states")
+
+    @property
+    def bridge_oauth_codes(self) -> str:
+        return self._name("fct_bridge_oauth_codes")
+
+    @property
+    def bridge_flags(self) -> str:
+        return self._name("fct_bridge_flags")
+
     def bare(self, suffix: str) -> str:
         """The unquoted name, for information_schema look-ups."""
         return f"{self.prefix}{suffix}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import aiomysql
 
 from bridge.storage.tables import Tables
@@ -16,17 +14,19 @@ class _Missing:
         return "MISSING"
 
 
-MISSING: Any = _Missing()
+MISSING = _Missing()
 
 
-async def get_option(cur: aiomysql.Cursor, tables: Tables, name: str, *, for_update: bool = False) -> PhpValue:
+async def get_option(cur: aiomysql.Cursor, tables: Tables, name: str, *, for_update: bool = False
+                     ) -> PhpValue | _Missing:
     """The option's value (unserialized like `maybe_unserialize`), or MISSING when there is no row."""
     lock = " FOR UPDATE" if for_update else ""
     await cur.execute(f"SELECT option_value FROM {tables.options} WHERE option_name = %s{lock}", (name,))
     row = await cur.fetchone()
     if row is None:
         return MISSING
-    return php_serialize.maybe_unserialize(_as_bytes(row[0]))
+    value: PhpValue = php_serialize.maybe_unserialize(_as_bytes(row[0]))
+    return value
 
 
 async def set_option(cur: aiomysql.Cursor, tables: Tables, name: str, value: PhpValue,

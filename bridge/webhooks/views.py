@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import stripe
 from aiohttp import web
 
 from bridge.fluentcart import settings_store
+from bridge.fluentcart.stripe_settings import Mode
 from bridge.keys import config_key, database_key, site_key
 from bridge.logs import fields
 from bridge.webhooks.secrets import signing_secrets
@@ -50,7 +52,7 @@ async def receive(request: web.Request) -> web.Response:
     return web.json_response({"received": event["id"], "mode": matched})
 
 
-def _verify(body: bytes, header: str, secrets: dict[str, list[str]]) -> str | None:
+def _verify(body: bytes, header: str, secrets: Mapping[Mode, list[str]]) -> Mode | None:
     for mode, candidates in secrets.items():
         for secret in candidates:
             try:

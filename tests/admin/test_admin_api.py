@@ -26,8 +26,14 @@ ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 
 @pytest.fixture
-async def api(make_site: SiteFactory, aiohttp_client: ClientFactory) -> tuple[TestSite, TestClient[Any, Any]]:
-    site = make_site(defines={"FCT_BRIDGE_SECRET": SECRET})
+def api_site(make_site: SiteFactory) -> TestSite:
+    # Built outside the event loop: creating tables with the test's own blocking driver takes a while.
+    return make_site(defines={"FCT_BRIDGE_SECRET": SECRET})
+
+
+@pytest.fixture
+async def api(api_site: TestSite, aiohttp_client: ClientFactory) -> tuple[TestSite, TestClient[Any, Any]]:
+    site = api_site
     bsite = site_from_config(load_wp_config(site.wp_config, {}))
     client = await aiohttp_client(create_app(ServiceConfig(wp_config=str(site.wp_config)), bsite))
     return site, client
@@ -64,7 +70,8 @@ async def test_a_valid_save_writes_the_row_and_returns_the_new_view(api: tuple[T
     text = await response.text()
     assert SK_TEST not in text
     body = json.loads(text)
-    assert (True, "sk_test_…WXYZ") == (body["settings"]["is_active"], body["settings"]["modes"]["test"]["secret_key"]["masked"])
+    settings = body["settings"]
+    assert (True, "sk_test_…WXYZ") == (settings["is_active"], settings["modes"]["test"]["secret_key"]["masked"])
     [(row,)] = site.sql(f"SELECT meta_value FROM {site.table('fct_meta')}")
     assert SK_TEST not in str(row) and '"is_active":"yes"' in str(row)
 

@@ -9,7 +9,6 @@ from bridge.site import Site, site_from_config
 from bridge.storage import fct_meta
 from bridge.storage.pool import open_pool, transaction
 from bridge.wordpress.wp_config import load_wp_config
-from tests.conftest import SiteFactory
 from tests.sites import TestSite
 
 KEY = "fluent_cart_payment_settings_stripe"
@@ -24,9 +23,8 @@ def insert_row(site: TestSite, value: str, object_type: str = "option") -> None:
              (object_type, KEY, value))
 
 
-async def test_the_last_row_wins_when_fluentcart_left_duplicates(make_site: SiteFactory) -> None:
+async def test_the_last_row_wins_when_fluentcart_left_duplicates(site: TestSite) -> None:
     """Of duplicate rows for one key, the reader takes the last, as FluentCart's preload does."""
-    site = make_site()
     insert_row(site, '{"is_active":"no"}')
     insert_row(site, '{"is_active":"yes"}')
     bsite = bridge_site(site)
@@ -38,9 +36,8 @@ async def test_the_last_row_wins_when_fluentcart_left_duplicates(make_site: Site
     assert ('{"is_active":"yes"}', 1) == (row.meta_value, row.duplicates)
 
 
-async def test_writing_updates_every_option_row_and_never_adds_one(make_site: SiteFactory) -> None:
+async def test_writing_updates_every_option_row_and_never_adds_one(site: TestSite) -> None:
     """A write reaches all duplicate option rows (so both FluentCart paths agree) and inserts none."""
-    site = make_site()
     insert_row(site, "old-1")
     insert_row(site, "old-2")
     insert_row(site, "not-an-option", object_type="other")
@@ -53,9 +50,8 @@ async def test_writing_updates_every_option_row_and_never_adds_one(make_site: Si
     assert [("option", '{"x":1}'), ("option", '{"x":1}'), ("other", "not-an-option")] == rows
 
 
-async def test_the_first_write_inserts_one_row_with_utc_timestamps(make_site: SiteFactory) -> None:
+async def test_the_first_write_inserts_one_row_with_utc_timestamps(site: TestSite) -> None:
     """With no row yet, one `option` row is created with object_id NULL and UTC Y-m-d H:i:s times."""
-    site = make_site()
     bsite = bridge_site(site)
 
     async with open_pool(bsite.db) as pool, transaction(pool) as cur:
@@ -71,9 +67,8 @@ async def test_the_first_write_inserts_one_row_with_utc_timestamps(make_site: Si
     assert 0 <= int(str(age)) < 60
 
 
-async def test_concurrent_first_writes_create_a_single_row(make_site: SiteFactory) -> None:
+async def test_concurrent_first_writes_create_a_single_row(site: TestSite) -> None:
     """Two writers racing on an empty table leave one row: the named lock serialises the insert."""
-    site = make_site()
     bsite = bridge_site(site)
 
     async def write(value: str) -> None:

@@ -9,13 +9,12 @@ from bridge.storage import wp_options
 from bridge.storage.pool import open_pool, transaction
 from bridge.storage.tables import Tables
 from bridge.wordpress.wp_config import load_wp_config
-from tests.conftest import SiteFactory
 from tests.php import run_php
+from tests.sites import TestSite
 
 
-async def test_a_php_serialized_store_settings_array_reads_back_in_order(make_site: SiteFactory) -> None:
+async def test_a_php_serialized_store_settings_array_reads_back_in_order(site: TestSite) -> None:
     """FluentCart's store settings, serialized by PHP, read back as the same ordered array."""
-    site = make_site()
     serialized = run_php("echo serialize(['order_mode' => 'live', 'currency' => 'EUR', 'n' => 3, 'é/x' => [1, true]]);")
     site.sql(f"INSERT INTO {site.table('options')} (option_name, option_value, autoload) VALUES (%s, %s, 'yes')",
              ("fluent_cart_store_settings", serialized.decode()))
@@ -28,9 +27,8 @@ async def test_a_php_serialized_store_settings_array_reads_back_in_order(make_si
     assert ["order_mode", "currency", "n", "é/x"] == list(value)
 
 
-async def test_updating_an_option_keeps_its_autoload_flag_and_php_reads_it(make_site: SiteFactory) -> None:
+async def test_updating_an_option_keeps_its_autoload_flag_and_php_reads_it(site: TestSite) -> None:
     """update_option semantics: the row's autoload stays, and PHP unserializes what was written."""
-    site = make_site()
     site.sql(f"INSERT INTO {site.table('options')} (option_name, option_value, autoload) VALUES ('o', 'x', 'no')")
     bsite = site_from_config(load_wp_config(site.wp_config, {}))
 
@@ -44,9 +42,8 @@ async def test_updating_an_option_keeps_its_autoload_flag_and_php_reads_it(make_
     )
 
 
-async def test_a_missing_option_is_reported_as_missing(make_site: SiteFactory) -> None:
+async def test_a_missing_option_is_reported_as_missing(site: TestSite) -> None:
     """No row is not the same as an empty value."""
-    site = make_site()
     bsite = site_from_config(load_wp_config(site.wp_config, {}))
 
     async with open_pool(bsite.db) as pool, transaction(pool) as cur:

@@ -1,0 +1,63 @@
+"""Saving Stripe settings as the admin page and the CLI both do: shape checks first, then the keys are
+tried against Stripe (outside any database transaction), then one locked write."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import aiomysql
+
+from bridge.connect import stripe_calls
+from bridge.errors import StripeFailure, ValidationError
+from bridge.fluentcart import settings_store
+from bridge.fluentcart import stripe_settings as ss
+from bridge.site import Site
+from bridge.stripe_api import StripeApi
+
+RESTRICTED_KEY_NOTE = (
+    "{field}: restricted key accepted; it needs write access to Charges, Refunds, Customers, PaymentIntents, "
+    "Checkout Sessions, Subscriptions, Invoices and Webhook Endpoints, and read access to the Account"
+)
+
+
+async def save_settings(pool: aiomysql.Pool, site: Site, api: StripeApi | None,
+                        changes: Mapping[str, str]) -> tuple[ss.EffectiveSettings, list[str]]:
+    """Validate, check new keys with Stripe (unless ``api`` is None), write; returns notes for the admin."""
+    km = site.key_material()
+    stored, store_mode = await settings_store.read(pool, site)
+    ss.apply_changes(stored, changes, site.config, store_mode, km)  # shape errors before any network call
+    notes: list[str] = []
+    if api is not None:
+        errors, notes = await check_keys(api, stored, changes, site, km)
+        if errors:
+            raise ValidationError(errors)
+    effective = await settings_store.save(pool, site, changes)
+    return effective, notes
+
+
+async def check_keys(api: StripeApi, stored: Mapping[str, Any], changes: Mapping[str, str], site: Site,
+                     km: Any) -> tuple[dict[str, str], list[str]]:
+    errors: dict[str, str] = {}
+    notes: list[str] = []
+    for mode in ss.MODES:
+        sk_field, pk_field = f"{mode}_secret_key", f"{mode}_publishable_key"
+        if not changes.get(sk_field) and not changes.get(pk_field):
+            continue
+        secret = changes.get(sk_field) or ss.usable_secret(stored, site.config, sk_field, km)
+        publishable = changes.get(pk_field) or site.config.string(ss.CONSTANT_FOR[pk_field]) or stored.get(pk_field)
+        if changes.get(sk_field):
+            try:
+                await stripe_calls.retrieve_account(api, changes[sk_field])
+            except StripeFailure as exc:
+                errors[sk_field] = str(exc)
+                continue
+            if changes[sk_field].startswith("rk_"):
+                notes.append(RESTRICTED_KEY_NOTE.format(field=sk_field))
+        if secret and publishable:
+            try:
+                if not await stripe_calls.same_account(api, str(publishable), secret):
+                    errors[pk_field] = "this publishable key belongs to a different Stripe account than the secret key"
+            except StripeFailure as exc:
+                errors[pk_field] = str(exc)
+    return errors, notes
