@@ -51,7 +51,7 @@ async def exchange_code(api: StripeApi, platform: Platform, code: str) -> Token:
                                               base="connect")
     except stripe.StripeError as exc:
         raise _failure("complete the connection", exc) from None
-    body = data.to_dict() if hasattr(data, "to_dict") else dict(data)
+    body: dict[str, Any] = data.data if isinstance(data.data, dict) else {}
     try:
         return Token(account_id=str(body["stripe_user_id"]), publishable_key=str(body["stripe_publishable_key"]),
                      access_token=Secret(str(body["access_token"])), livemode=bool(body["livemode"]))

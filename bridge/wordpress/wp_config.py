@@ -24,8 +24,13 @@ Uncertainty is tracked, not ignored: a ``define()`` inside a condition we cannot
 reported as unsupported, and so is a later definition of the same name (PHP keeps the first
 one, which we do not know). After an include that is not followed, or a ``define()`` whose
 name cannot be evaluated, ``defined('X')`` for a name we have not seen is undecidable.
-ABSPATH is whatever wp-config defines; ``require ABSPATH . 'wp-settings.php'`` is WordPress's
-own bootstrap and ends evaluation.
+
+WordPress context: wp-load.php defines ABSPATH before it loads wp-config.php, so ABSPATH is
+predefined here too (wp-config's directory if wp-settings.php is next to it, else unknown) and
+wp-config's own ``define('ABSPATH', ...)`` is ignored, as in PHP. ``require ABSPATH .
+'wp-settings.php'`` is WordPress's own bootstrap and ends evaluation. A file that reaches
+``exit``/``die`` first, or that PHP would not compile, is refused (:class:`WpConfigInvalid`),
+and so is a raw NUL byte, which tree-sitter cannot read past.
 """
 
 from __future__ import annotations
@@ -72,6 +77,7 @@ WELL_KNOWN = (
 MAIN_FILE_NAME = "wp-config.php"
 _DYNAMIC_DEFINE = "a define() whose name cannot be evaluated"
 TABLE_PREFIX = "$table_prefix"
+ABSPATH = "ABSPATH"
 DYNAMIC_NAME = "<dynamic>"
 
 _LANGUAGE = Language(tree_sitter_php.language_php())
@@ -350,7 +356,15 @@ def _loose_equals(a: _Php, b: _Php) -> bool:
         parsed = _numeric(b)
         if parsed is None:
             return _to_bytes(a) == b
-        return a == parsed[0]
+        return _numbers_equal(a, parsed[0])
+    assert isinstance(a, int | float) and isinstance(b, int | float)
+    return _numbers_equal(a, b)
+
+
+def _numbers_equal(a: int | float, b: int | float) -> bool:
+    # PHP turns the int into a double first; Python would compare int and float exactly.
+    if isinstance(a, float) or isinstance(b, float):
+        return float(a) == float(b)
     return a == b
 
 
@@ -484,6 +498,18 @@ class _Evaluator:
         self.depth = 0
         self.pure = 0  # >0 while evaluating only to describe something: no side effects
         self.file = _File(main, posixpath.basename(main), b"")
+        self.abspath = self._predefined_abspath()
+
+    def _predefined_abspath(self) -> _Php:
+        """wp-load.php defines ABSPATH (WordPress's directory) before it loads wp-config.php.
+
+        It is wp-config's own directory when wp-settings.php sits next to it (the same test
+        wp-load.php makes); otherwise wp-config sits above an unknown directory: None.
+        """
+        settings = posixpath.join(self.main_dir, "wp-settings.php")
+        if self.file_exists is not None and self.file_exists(settings):
+            return _path_bytes(self.main_dir.rstrip("/") + "/")
+        return None
 
     # ---- files
 
@@ -627,7 +653,7 @@ class _Evaluator:
         if kind == "integer":
             return _parse_integer(node)
         if kind == "float":
-            return float(node.text.replace(b"_", b"")) if node.text else 0.0
+            return _parse_float(node)
         if kind == "boolean":
             return (node.text or b"").lower() == b"true"
         if kind == "null":
@@ -686,6 +712,8 @@ class _Evaluator:
         if name is None:
             self._cannot(node, f"unsupported expression: {_describe(node)}")
         lowered = name.lower()
+        if lowered in ("exit", "die"):  # "defined('X') || exit;" has no parentheses
+            return self._fn_exit(node, [])
         if lowered in ("true", "false", "null"):
             return {"true": True, "false": False, "null": None}[lowered]
         magic = self._magic_constant(name.upper(), node)
@@ -693,6 +721,10 @@ class _Evaluator:
             return magic
         if name in _BUILTIN_CONSTANTS:
             return _BUILTIN_CONSTANTS[name]
+        if name == ABSPATH:
+            if self.abspath is None:
+                raise _Unevaluable("refers to ABSPATH, which WordPress sets to a directory not known here")
+            return self.abspath
         const = self.consts.get(name)
         if const is not None and const.kind == "value":
             return const.value
@@ -820,7 +852,7 @@ class _Evaluator:
 
     def _define(self, name: str, value_node: Node, at: Node) -> bool:
         existing = self.consts.get(name)
-        if existing is not None or name in _BUILTIN_CONSTANTS:
+        if existing is not None or _predefined(name):
             # PHP keeps the first definition (and warns); run the value for its side effects.
             self._eval_for_effects(value_node)
             return False
@@ -860,7 +892,7 @@ class _Evaluator:
             raise _Unevaluable("unsupported expression: defined() of a non-string")
         name = _text(name_value)
         const = self.consts.get(name)
-        if (const is not None and const.kind != "maybe") or name in _BUILTIN_CONSTANTS:
+        if (const is not None and const.kind != "maybe") or _predefined(name):
             return True
         if const is not None:
             raise _Unevaluable(f"cannot tell whether {name} is defined: it is defined only conditionally")
@@ -949,6 +981,10 @@ class _Evaluator:
             raise _Unevaluable(f"unsupported expression: assignment to {_describe(left)}")
         if self.pure:
             raise _Unevaluable("assignment while describing")
+        if operator == "??=" and self.prefix_state != "unknown":
+            if self.prefix_state == "value" and self.prefix is not None:
+                return self.prefix  # already set: PHP does not even evaluate the right side
+            operator = "="
         if operator not in ("=", ".="):
             self._eval_for_effects(right)
             self._prefix_unknown(node, f"unsupported expression: operator {operator}")
@@ -995,7 +1031,7 @@ class _Evaluator:
             if _looks_like_bootstrap(kids[0]):
                 self._add_include(node, None, "WordPress bootstrap")
                 raise _Stop from None
-            self._not_followed(node, None, f"unsupported expression: {err.reason}")
+            self._not_followed(node, None, err.reason)
             raise
         if not isinstance(value, bytes) or not value:
             self._not_followed(node, None, "the path is not a non-empty string")
@@ -1095,7 +1131,7 @@ class _Evaluator:
             self._maybe_name(_text(kids[0].text or b""), element, reason)
 
     def _maybe_name(self, name: str, at: Node, reason: str) -> None:
-        if name in self.consts or name in _BUILTIN_CONSTANTS:
+        if name in self.consts or _predefined(name):
             return  # already defined: PHP would ignore this definition either way
         self.consts[name] = _Const("maybe", None, _line(at))
         self._record_unsupported(name, at, reason)
@@ -1123,6 +1159,11 @@ class _Evaluator:
 
 
 # --------------------------------------------------------------------------- operator tables
+
+
+def _predefined(name: str) -> bool:
+    """Defined before wp-config.php runs: by PHP, or (ABSPATH) by WordPress's wp-load.php."""
+    return name in _BUILTIN_CONSTANTS or name == ABSPATH
 
 
 def _concat(a: _Php, b: _Php) -> _Php:
@@ -1204,6 +1245,8 @@ def _check_literals(root: Node, source: bytes) -> None:
         node = stack.pop()
         if node.type == "integer":
             _parse_integer(node)
+        elif node.type == "float":
+            _parse_float(node)
         elif node.type == "escape_sequence" and (node.text or b"").startswith(b"\\u{"):
             _unescape(node.text or b"", node, heredoc=False)
         elif node.type in ("heredoc", "nowdoc"):
@@ -1391,6 +1434,18 @@ def _parse_integer(node: Node) -> int | float:
     for digit in clean:
         result = result * base + int(digit, 16) if base == 16 else (result * base + ord(digit)) - 48
     return result
+
+
+def _parse_float(node: Node) -> float:
+    text = (node.text or b"").decode("ascii", "replace")
+    mantissa, has_exponent, exponent = text.lower().partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = [part for part in (whole, fraction) if part]
+    if has_exponent:
+        digits.append(exponent[1:] if exponent[:1] in ("+", "-") else exponent)
+    if not digits or not all(_valid_digits(part, 10) for part in digits):
+        raise _PhpSyntaxError(node)
+    return float(text.replace("_", ""))
 
 
 _DIGITS = {2: "01", 8: "01234567", 10: "0123456789", 16: "0123456789abcdefABCDEF"}

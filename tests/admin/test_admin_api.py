@@ -12,9 +12,11 @@ from aiohttp.test_utils import TestClient
 from bridge.app import create_app
 from bridge.config import ServiceConfig
 from bridge.site import site_from_config
+from bridge.stripe_api import StripeApi
 from bridge.wordpress.wp_config import load_wp_config
 from tests.conftest import SiteFactory
 from tests.sites import TestSite
+from tests.stripe_standin import Standin, standin, stripe_api  # noqa: F401
 from tests.support import plugin_headers
 
 SECRET = "bridge-shared-secret-0123456789abcdef"
@@ -32,11 +34,12 @@ def api_site(make_site: SiteFactory) -> TestSite:
 
 
 @pytest.fixture
-async def api(api_site: TestSite, aiohttp_client: ClientFactory) -> tuple[TestSite, TestClient[Any, Any]]:
+async def api(api_site: TestSite, standin: Standin, stripe_api: StripeApi,  # noqa: F811
+              aiohttp_client: ClientFactory) -> tuple[TestSite, TestClient[Any, Any]]:
     site = api_site
     bsite = site_from_config(load_wp_config(site.wp_config, {}))
-    client = await aiohttp_client(create_app(ServiceConfig(wp_config=str(site.wp_config)), bsite))
-    return site, client
+    app = create_app(standin.service_config(str(site.wp_config)), bsite, stripe_api=stripe_api)
+    return site, await aiohttp_client(app)
 
 
 async def put(client: TestClient[Any, Any], changes: dict[str, str], **kw: Any) -> Any:
@@ -59,21 +62,64 @@ async def test_the_settings_view_has_every_element_of_the_page(api: tuple[TestSi
     assert {"test", "live"} == set(view["modes"])
 
 
-async def test_a_valid_save_writes_the_row_and_returns_the_new_view(api: tuple[TestSite, TestClient[Any, Any]]) -> None:
-    """A signed save stores the encrypted key and answers with masked values only."""
+async def test_a_valid_save_writes_the_row_and_returns_the_new_view(
+        api: tuple[TestSite, TestClient[Any, Any]], standin: Standin) -> None:  # noqa: F811
+    """A signed save of working keys stores the encrypted key and answers with masked values only."""
     site, client = api
+    keys = standin.new_account()
 
-    response = await put(client, {"test_publishable_key": PK_TEST, "test_secret_key": SK_TEST,
+    response = await put(client, {"test_publishable_key": keys.publishable, "test_secret_key": keys.secret,
                                   "is_active": "yes", "payment_mode": "test"})
 
     assert 200 == response.status
     text = await response.text()
-    assert SK_TEST not in text
-    body = json.loads(text)
-    settings = body["settings"]
-    assert (True, "sk_test_…WXYZ") == (settings["is_active"], settings["modes"]["test"]["secret_key"]["masked"])
+    assert keys.secret not in text
+    settings = json.loads(text)["settings"]
+    masked = "sk_test_…" + keys.secret[-4:]
+    assert (True, masked) == (settings["is_active"], settings["modes"]["test"]["secret_key"]["masked"])
     [(row,)] = site.sql(f"SELECT meta_value FROM {site.table('fct_meta')}")
-    assert SK_TEST not in str(row) and '"is_active":"yes"' in str(row)
+    assert keys.secret not in str(row) and '"is_active":"yes"' in str(row)
+
+
+async def test_a_key_stripe_rejects_is_refused_with_stripes_reason(
+        api: tuple[TestSite, TestClient[Any, Any]]) -> None:
+    """A well-formed secret key that Stripe does not know: 422 on that field, Stripe's (masked) words, no row."""
+    site, client = api
+
+    response = await put(client, {"test_secret_key": SK_TEST})
+
+    body = await response.json()
+    assert (422, ["test_secret_key"]) == (response.status, list(body["fields"]))
+    assert "Invalid API Key provided: sk_test_****WXYZ" in body["fields"]["test_secret_key"]
+    assert SK_TEST not in json.dumps(body)
+    assert [] == site.sql(f"SELECT * FROM {site.table('fct_meta')}")
+
+
+async def test_keys_of_two_different_accounts_are_refused(api: tuple[TestSite, TestClient[Any, Any]],
+                                                          standin: Standin) -> None:  # noqa: F811
+    """The publishable key must belong to the secret key's account (a token made with one is read with the other)."""
+    site, client = api
+    mine, theirs = standin.new_account(), standin.new_account()
+
+    response = await put(client, {"test_secret_key": mine.secret, "test_publishable_key": theirs.publishable})
+
+    body = await response.json()
+    assert (422, {"test_publishable_key"}) == (response.status, set(body["fields"]))
+    assert "different Stripe account" in body["fields"]["test_publishable_key"]
+    assert [] == site.sql(f"SELECT * FROM {site.table('fct_meta')}")
+
+
+async def test_a_restricted_key_is_accepted_with_a_note_on_permissions(
+        api: tuple[TestSite, TestClient[Any, Any]], standin: Standin) -> None:  # noqa: F811
+    """rk_ keys work when Stripe accepts them; the answer says which permissions they need."""
+    _, client = api
+    keys = standin.new_account()
+
+    response = await put(client, {"test_secret_key": keys.restricted, "test_publishable_key": keys.publishable})
+
+    body = await response.json()
+    assert 200 == response.status, body
+    assert ["test_secret_key"] == [note.split(":")[0] for note in body["notes"]]
 
 
 async def test_invalid_fields_get_422_with_every_field_named(api: tuple[TestSite, TestClient[Any, Any]]) -> None:
