@@ -17,6 +17,11 @@
 #   FCT_ADMIN_PASSWORD  random, kept in var/$FCT_SITE_NAME/admin-password
 #   FCT_WP_WORKERS      4           php -S workers (>= 2: the plugin and the sidecar call each other)
 #   FCT_PLUGIN_SRC      wp_plugin_stub/   the plugin directory copied into the site
+#   FCT_STANDIN_PORT    8420        the offline Stripe stand-in (python -m standin) on 127.0.0.1
+#   FCT_STRIPE          standin     'standin': the sidecar talks to the stand-in (offline; its Connect
+#                                   platforms are ca_standin_test / ca_standin_live). 'real': Stripe itself;
+#                                   then give FCT_BRIDGE_STRIPE_{TEST,LIVE}_CLIENT_ID and
+#                                   FCT_BRIDGE_STRIPE_{TEST,LIVE}_PLATFORM_KEY in the environment.
 #
 # Extra wp-config.php statements (e.g. FCT_STRIPE_* constants) can go in
 # var/$FCT_SITE_NAME/wp-config.extra.php (plain PHP statements, no `<?php`); `restart` to apply.
@@ -44,9 +49,12 @@ read_settings() {
   [ "$SITE_NAME" != test ] || die "FCT_SITE_NAME=test is reserved for scripts/test.sh; pick another name"
   WP_PORT="${FCT_WP_PORT:-8080}"
   SIDECAR_PORT="${FCT_SIDECAR_PORT:-8787}"
+  STANDIN_PORT="${FCT_STANDIN_PORT:-8420}"
+  STRIPE_TARGET="${FCT_STRIPE:-standin}"
+  case "$STRIPE_TARGET" in standin|real) ;; *) die "FCT_STRIPE must be 'standin' or 'real': '$STRIPE_TARGET'" ;; esac
   WP_WORKERS="${FCT_WP_WORKERS:-4}"
   local port
-  for port in "$WP_PORT" "$SIDECAR_PORT" "$WP_WORKERS"; do
+  for port in "$WP_PORT" "$SIDECAR_PORT" "$STANDIN_PORT" "$WP_WORKERS"; do
     [[ "$port" =~ ^[1-9][0-9]{0,4}$ ]] || die "not a number: '$port'"
   done
   [ "$WP_PORT" != "$SIDECAR_PORT" ] || die "FCT_WP_PORT and FCT_SIDECAR_PORT must differ"
@@ -73,6 +81,10 @@ read_settings() {
   # Command-line fragments that only this site's servers have: pid checks and clean-ups look for them.
   WP_MARKER="-t $SITE_DIR $ROOT/scripts/wp/router.php"
   SIDECAR_MARKER="--wp-config $WP_CONFIG serve"
+  STANDIN_URL="http://127.0.0.1:$STANDIN_PORT"
+  STANDIN_PID="$SITE_RUN/standin.pid"
+  STANDIN_LOG="$SITE_RUN/standin.log"
+  STANDIN_MARKER="-m standin --host 127.0.0.1 --port $STANDIN_PORT"
 }
 
 # --- up ------------------------------------------------------------------------------------------
@@ -89,6 +101,7 @@ cmd_up() {
   install_wordpress
   log "creating FluentCart's tables"
   "$BRIDGE" --wp-config "$WP_CONFIG" schema create >&2 || die "fct-bridge schema create failed"
+  start_standin
   start_sidecar
   start_wordpress
   write_site_env
@@ -216,14 +229,42 @@ install_wordpress() {
   log "install.php: $out"
 }
 
+start_standin() {
+  [ "$STRIPE_TARGET" = standin ] || return 0
+  if server_up "$STANDIN_PID" "$STANDIN_MARKER" "$STANDIN_URL/_standin/requests"; then
+    log "Stripe stand-in already running on $STANDIN_URL"
+    return 0
+  fi
+  stop_server "$STANDIN_PID" "$STANDIN_MARKER" standin
+  port_must_be_free "$STANDIN_PORT"
+  log "starting the offline Stripe stand-in on $STANDIN_URL"
+  start_server "$STANDIN_PID" "$STANDIN_LOG" "$VENV/bin/python" -m standin --host 127.0.0.1 --port "$STANDIN_PORT"
+  if ! wait_for_http "$STANDIN_URL/_standin/requests" 20 "$(cat "$STANDIN_PID")"; then
+    tail_log "$STANDIN_LOG"
+    die "the Stripe stand-in did not start (log: $STANDIN_LOG)"
+  fi
+  # The stand-in keeps its state in memory: a sidecar connected to an earlier stand-in must restart.
+  STANDIN_RESTARTED=1
+}
+
+sidecar_stripe_env() {
+  # The sidecar's Stripe addresses and Connect platforms: the stand-in's, unless FCT_STRIPE=real.
+  if [ "$STRIPE_TARGET" = standin ]; then
+    export FCT_BRIDGE_STRIPE_API_BASE="$STANDIN_URL" FCT_BRIDGE_STRIPE_CONNECT_BASE="$STANDIN_URL"
+    export FCT_BRIDGE_STRIPE_TEST_CLIENT_ID=ca_standin_test FCT_BRIDGE_STRIPE_TEST_PLATFORM_KEY=sk_test_standin_platform
+    export FCT_BRIDGE_STRIPE_LIVE_CLIENT_ID=ca_standin_live FCT_BRIDGE_STRIPE_LIVE_PLATFORM_KEY=sk_live_standin_platform
+  fi
+}
+
 start_sidecar() {
-  if [ -z "$WP_CONFIG_CHANGED" ] && server_up "$SIDECAR_PID" "$SIDECAR_MARKER" "$SIDECAR_URL/healthz"; then
+  if [ -z "$WP_CONFIG_CHANGED" ] && [ -z "${STANDIN_RESTARTED:-}" ] && server_up "$SIDECAR_PID" "$SIDECAR_MARKER" "$SIDECAR_URL/healthz"; then
     log "sidecar already running on $SIDECAR_URL"
     return 0
   fi
   stop_server "$SIDECAR_PID" "$SIDECAR_MARKER" sidecar
   port_must_be_free "$SIDECAR_PORT"
   log "starting the sidecar on $SIDECAR_URL"
+  sidecar_stripe_env
   start_server "$SIDECAR_PID" "$SIDECAR_LOG" \
     "$BRIDGE" --wp-config "$WP_CONFIG" serve --host 127.0.0.1 --port "$SIDECAR_PORT"
   if ! wait_for_http "$SIDECAR_URL/healthz" 20 "$(cat "$SIDECAR_PID")"; then
@@ -295,6 +336,9 @@ write_site_env() {
       env_line FCT_DB_PASSWORD "$DB_PASSWORD"
       env_line FCT_WP_LOG "$WP_LOG"
       env_line FCT_SIDECAR_LOG "$SIDECAR_LOG"
+      env_line FCT_STRIPE "$STRIPE_TARGET"
+      [ "$STRIPE_TARGET" = standin ] && env_line FCT_STANDIN_URL "$STANDIN_URL"
+      [ "$STRIPE_TARGET" = standin ] && env_line FCT_STANDIN_LOG "$STANDIN_LOG"
       env_line FCT_DEBUG_LOG "$SITE_DIR/wp-content/debug.log"
     } >"$tmp"
   )
@@ -324,6 +368,7 @@ fct-bridge site '$SITE_NAME' is up (${took} s)
   administrator  $ADMIN_USER / $ADMIN_PASSWORD
   subscriber     $SUBSCRIBER_USER / $SUBSCRIBER_PASSWORD
   sidecar        $SIDECAR_URL
+  Stripe         $( [ "$STRIPE_TARGET" = standin ] && echo "offline stand-in at $STANDIN_URL (demo account keys: $STANDIN_LOG)" || echo "real Stripe")
   database       $SITE_DB on $DB_HOST:$DB_PORT (user $SITE_DB_USER)
   logs           $WP_LOG
                  $SIDECAR_LOG
@@ -344,6 +389,7 @@ cmd_down() {
   esac
   stop_server "$WP_PID" "$WP_MARKER" WordPress
   stop_server "$SIDECAR_PID" "$SIDECAR_MARKER" sidecar
+  stop_server "$STANDIN_PID" "$STANDIN_MARKER" standin
   # MariaDB is shared (other sites, scripts/test.sh), so it is never stopped here.
   if [ -n "$purge" ]; then
     purge_site

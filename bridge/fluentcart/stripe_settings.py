@@ -356,6 +356,8 @@ def with_connection(stored: Mapping[str, Any], cfg: WpConfig, mode: Mode, accoun
         f"{mode}_publishable_key": publishable_key,
         f"{mode}_secret_key": encrypt_key(access_token, km),
         f"{mode}_is_encrypted": "yes",
+        # As FluentCart's legacy Connect return does: show the admin the tab just connected.
+        "payment_mode": mode,
     })
     for field, constant in CONSTANT_FOR.items():
         if field in DEFAULTS and not field.endswith("webhook_secret") and cfg.is_defined(constant):

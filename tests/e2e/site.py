@@ -14,7 +14,7 @@ import pymysql
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE_NAME = "test-e2e"
-PORTS = {"FCT_WP_PORT": "18080", "FCT_SIDECAR_PORT": "18787"}
+PORTS = {"FCT_WP_PORT": "18080", "FCT_SIDECAR_PORT": "18787", "FCT_STANDIN_PORT": "18420"}
 
 
 @dataclass(frozen=True)

@@ -384,11 +384,26 @@
 		]);
 	}
 
+	/** Name, email and capabilities from Stripe's account API, or Stripe's error: never a broken page. */
+	function accountDetails(mode, account) {
+		if (typeof account.error === 'string') {
+			return h('p', { id: 'fct-account-error-' + mode, className: 'fct-warning', text: 'Stripe could not be asked about this account: ' + account.error });
+		}
+		const yesNo = (value) => (value === true ? 'enabled' : 'not enabled');
+		return h('ul', { id: 'fct-account-details-' + mode, className: 'fct-account-details' }, [
+			h('li', { text: 'Name: ' + (account.display_name || '—') }),
+			h('li', { text: 'Email: ' + (account.email || '—') }),
+			h('li', { text: 'Charges: ' + yesNo(account.charges_enabled) }),
+			h('li', { text: 'Payouts: ' + yesNo(account.payouts_enabled) }),
+		]);
+	}
+
 	function accountCard(mode, data) {
 		const reconnect = data.reconnect_needed === true;
 		return h('div', { id: 'fct-account-' + mode, className: 'fct-card fct-account' }, [
 			h('p', { className: 'fct-card-title' }, [h('strong', { text: 'Connected Stripe account' })]),
 			h('p', {}, ['Account: ', h('code', { id: 'fct-account-id-' + mode, text: String(data.account_id) })]),
+			accountDetails(mode, isObject(data.account) ? data.account : {}),
 			reconnect ? h('p', {
 				id: 'fct-reconnect-' + mode,
 				className: 'fct-warning',
