@@ -34,6 +34,8 @@ class ServiceConfig:
     # How far a signed admin request's timestamp may be from our clock.
     admin_clock_skew_s: int = 300
     max_webhook_bytes: int = 512 * 1024
+    # Concurrent apply loops in this process (0: store webhooks but apply nothing, e.g. intake-only replicas).
+    workers: int = 2
     stripe_api_base: str = STRIPE_API_BASE
     stripe_connect_base: str = STRIPE_CONNECT_BASE
     platforms: Mapping[str, Platform] = field(default_factory=dict)

@@ -11,6 +11,7 @@ from bridge.logs import Redactor
 from bridge.site import Site
 from bridge.storage.database import Database
 from bridge.stripe_api import StripeApi
+from bridge.webhooks.worker import Worker
 
 config_key = web.AppKey("bridge.config", ServiceConfig)
 site_key = web.AppKey("bridge.site", Site)
@@ -18,4 +19,5 @@ database_key = web.AppKey("bridge.database", Database)
 redactor_key = web.AppKey("bridge.redactor", Redactor)
 stripe_key = web.AppKey("bridge.stripe", StripeApi)
 account_cache_key = web.AppKey("bridge.account_cache", AccountCache)
+worker_key = web.AppKey("bridge.worker", Worker)
 signed_request_key = web.RequestKey("bridge.signed_request", SignedRequest)

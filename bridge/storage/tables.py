@@ -56,6 +56,22 @@ class Tables:
     def bridge_flags(self) -> str:
         return self._name("fct_bridge_flags")
 
+    @property
+    def bridge_events(self) -> str:
+        return self._name("fct_bridge_events")
+
+    @property
+    def bridge_deliveries(self) -> str:
+        return self._name("fct_bridge_deliveries")
+
+    @property
+    def bridge_object_versions(self) -> str:
+        return self._name("fct_bridge_object_versions")
+
+    @property
+    def bridge_notifications(self) -> str:
+        return self._name("fct_bridge_notifications")
+
     def bare(self, suffix: str) -> str:
         """The unquoted name, for information_schema look-ups."""
         return f"{self.prefix}{suffix}"

@@ -1,78 +1,65 @@
-"""POST /webhooks/stripe: the public endpoint Stripe (or the plugin's forwarder) delivers to.
+"""POST /webhooks/stripe: verify, record, store durably, then acknowledge; the worker applies later.
 
-This first version verifies the signature over the raw bytes against every configured secret and
-answers; storing and applying events comes with the webhooks issue.
+Answers: 200 once the event is committed (or was already stored: a redelivery); 400 with the reason for
+a bad signature or body; 413 over the size limit; 503 when the database cannot store it, so Stripe retries.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Mapping
-from typing import Any
 
-import stripe
 from aiohttp import web
 
+from bridge.errors import BridgeError
 from bridge.fluentcart import settings_store
-from bridge.fluentcart.stripe_settings import Mode
-from bridge.keys import config_key, database_key, site_key
+from bridge.keys import config_key, database_key, site_key, worker_key
 from bridge.logs import fields
+from bridge.storage import webhook_store as store
+from bridge.webhooks.intake import Rejection, verify_delivery
 from bridge.webhooks.secrets import signing_secrets
 
 log = logging.getLogger("bridge.webhooks")
 routes = web.RouteTableDef()
-TOLERANCE_S = 300
 
 
 @routes.post("/webhooks/stripe")
 async def receive(request: web.Request) -> web.Response:
     app = request.config_dict
-    limit = app[config_key].max_webhook_bytes
+    site, db, limit = app[site_key], app[database_key], app[config_key].max_webhook_bytes
     if request.content_length is not None and request.content_length > limit:
-        return _reject(413, f"body over {limit} bytes")
+        return await _reject(request, Rejection(413, f"body over {limit} bytes"))
     body = await request.content.read(limit + 1)
-    if len(body) > limit:
-        return _reject(413, f"body over {limit} bytes")
-    header = request.headers.get("Stripe-Signature")
-    if not header:
-        return _reject(400, "missing Stripe-Signature header")
-    async with app[database_key].transaction() as cur:
-        stored, _ = await settings_store.read_state(cur, app[site_key])
-    secrets = signing_secrets(app[site_key], stored)
-    matched = _verify(body, header, secrets)
-    if matched is None:
-        if not any(secrets.values()):
-            return _reject(400, "no webhook signing secret is configured")
-        return _reject(400, "signature does not match any configured signing secret, or is stale")
-    event = _parse(body)
-    if event is None:
-        return _reject(400, "body is not a Stripe event")
-    log.info("webhook verified", extra=fields(event=event["id"], type=event.get("type"), mode=matched))
-    return web.json_response({"received": event["id"], "mode": matched})
+    async with db.transaction() as cur:
+        stored, store_mode = await settings_store.read_state(cur, site)
+    verdict = verify_delivery(body, request.headers.get("Stripe-Signature"), signing_secrets(site, stored), limit)
+    if isinstance(verdict, Rejection):
+        return await _reject(request, verdict)
+    # A test event reaching a live store is kept and acknowledged, never applied to live orders.
+    ignored = verdict.mode == "test" and store_mode == "live"
+    status = store.IGNORED if ignored else store.PENDING
+    note = "test event while the store is in live mode" if ignored else None
+    async with db.transaction() as cur:
+        new = await store.insert_event(cur, site.tables, event_id=verdict.event_id, type_=verdict.type,
+                                       mode=verdict.mode, created=verdict.created, payload=verdict.payload,
+                                       status=status, note=note)
+        outcome = ("ignored" if ignored else "accepted") if new else "duplicate"
+        await store.record_delivery(cur, site.tables, verdict=outcome, reason=note, event_id=verdict.event_id,
+                                    type_=verdict.type, mode=verdict.mode)
+    if new and not ignored:
+        app[worker_key].wake()
+    log.info("webhook stored", extra=fields(event=verdict.event_id, type=verdict.type, mode=verdict.mode,
+                                             outcome=outcome))
+    return web.json_response({"received": verdict.event_id, "mode": verdict.mode, "outcome": outcome})
 
 
-def _verify(body: bytes, header: str, secrets: Mapping[Mode, list[str]]) -> Mode | None:
-    for mode, candidates in secrets.items():
-        for secret in candidates:
-            try:
-                stripe.WebhookSignature.verify_header(body, header, secret, tolerance=TOLERANCE_S)
-            except stripe.SignatureVerificationError:
-                continue
-            return mode
-    return None
-
-
-def _parse(body: bytes) -> dict[str, Any] | None:
+async def _reject(request: web.Request, rejection: Rejection) -> web.Response:
+    app = request.config_dict
     try:
-        event = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str):
-        return None
-    return event
-
-
-def _reject(status: int, reason: str) -> web.Response:
-    log.warning("webhook refused", extra=fields(status=status, reason=reason))
-    return web.json_response({"error": "rejected", "detail": reason}, status=status)
+        async with app[database_key].transaction() as cur:
+            await store.record_delivery(cur, app[site_key].tables, verdict="rejected", reason=rejection.reason,
+                                        event_id=rejection.event_id, mode=rejection.mode)
+    except BridgeError as exc:
+        # The refusal stands even when it cannot be recorded; Stripe will deliver again.
+        log.warning("could not record a rejected delivery", extra=fields(detail=str(exc)))
+    log.warning("webhook refused", extra=fields(status=rejection.status, reason=rejection.reason))
+    return web.json_response({"error": "rejected", "detail": rejection.reason}, status=rejection.status)

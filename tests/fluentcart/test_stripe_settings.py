@@ -51,7 +51,8 @@ def test_a_wp_config_constant_wins_key_by_key_and_names_its_source() -> None:
 def test_provider_becomes_api_keys_only_when_a_whole_pair_is_defined() -> None:
     """FluentCart's rule: both the public and the secret constant of one mode switch to api_keys."""
     one = ss.effective({}, config(FCT_STRIPE_LIVE_SECRET_KEY=SK_LIVE), "live", KM)
-    pair = ss.effective({}, config(FCT_STRIPE_LIVE_SECRET_KEY=SK_LIVE, FCT_STRIPE_LIVE_PUBLIC_KEY="pk_live_x"), "live", KM)
+    both = config(FCT_STRIPE_LIVE_SECRET_KEY=SK_LIVE, FCT_STRIPE_LIVE_PUBLIC_KEY="pk_live_x")
+    pair = ss.effective({}, both, "live", KM)
 
     assert ("connect", "api_keys") == (one.provider, pair.provider)
 
@@ -60,7 +61,9 @@ def test_a_key_encrypted_with_other_salts_is_shown_as_undecryptable() -> None:
     """A blob from another site's salts is flagged, never shown as an empty key."""
     other = key_material({"LOGGED_IN_KEY": "other", "LOGGED_IN_SALT": "other"})
 
-    secret = ss.effective({"live_secret_key": encrypt_key(SK_LIVE, other)}, config(), "live", KM).modes["live"].secret_key
+    stored = {"live_secret_key": encrypt_key(SK_LIVE, other)}
+
+    secret = ss.effective(stored, config(), "live", KM).modes["live"].secret_key
 
     assert {"masked": None, "source": "database", "decryptable": False} == secret.to_json()
 

@@ -1,0 +1,193 @@
+"""The webhook inbox, delivery log, ordering guard and notification outbox (all SQL for webhooks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiomysql
+import pymysql
+
+from bridge.storage.tables import Tables
+
+_DUPLICATE_KEY = 1062
+PENDING, APPLIED, IGNORED, SUPERSEDED, DEAD = "pending", "applied", "ignored", "superseded", "dead"
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    id: int
+    event_id: str
+    type: str
+    mode: str
+    created: int
+    payload: str
+    attempts: int
+
+
+async def record_delivery(cur: aiomysql.Cursor, tables: Tables, *, verdict: str, reason: str | None,
+                          event_id: str | None = None, type_: str | None = None, mode: str | None = None) -> None:
+    await cur.execute(
+        f"INSERT INTO {tables.bridge_deliveries} (received_at, event_id, type, mode, verdict, reason) "
+        "VALUES (UTC_TIMESTAMP(3), %s, %s, %s, %s, %s)",
+        (event_id, type_, mode, verdict, (reason or "")[:255] or None),
+    )
+
+
+async def insert_event(cur: aiomysql.Cursor, tables: Tables, *, event_id: str, type_: str, mode: str, created: int,
+                       payload: str, status: str, note: str | None = None) -> bool:
+    """True when the event is new; False when this id was stored before (a redelivery)."""
+    try:
+        await cur.execute(
+            f"INSERT INTO {tables.bridge_events} (event_id, type, mode, created, payload, status, next_attempt_at, "
+            "received_at, note) VALUES (%s, %s, %s, %s, %s, %s, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), %s)",
+            (event_id, type_, mode, created, payload, status, note),
+        )
+    except pymysql.err.IntegrityError as exc:
+        # A duplicate key fails this statement only; the transaction goes on.
+        if exc.args and exc.args[0] == _DUPLICATE_KEY:
+            return False
+        raise
+    return True
+
+
+async def claim_due(cur: aiomysql.Cursor, tables: Tables) -> StoredEvent | None:
+    """Lock the next due event; other processes skip it (SKIP LOCKED) until this transaction ends."""
+    await cur.execute(
+        f"SELECT id, event_id, type, mode, created, payload, attempts FROM {tables.bridge_events} "
+        "WHERE status = %s AND next_attempt_at <= UTC_TIMESTAMP(3) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+        (PENDING,),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    return StoredEvent(int(row[0]), str(row[1]), str(row[2]), str(row[3]), int(row[4]), str(row[5]), int(row[6]))
+
+
+async def finish(cur: aiomysql.Cursor, tables: Tables, row_id: int, status: str, note: str | None = None) -> None:
+    await cur.execute(
+        f"UPDATE {tables.bridge_events} SET status = %s, applied_at = UTC_TIMESTAMP(3), note = %s, "
+        "attempts = attempts + 1, last_error = NULL WHERE id = %s",
+        (status, (note or "")[:255] or None, row_id),
+    )
+
+
+async def fail(cur: aiomysql.Cursor, tables: Tables, row_id: int, error: str, *, retry_in_s: float | None) -> None:
+    """Count a failed attempt: retry later, or dead-letter it (``retry_in_s`` None) keeping the error."""
+    if retry_in_s is None:
+        await cur.execute(
+            f"UPDATE {tables.bridge_events} SET status = %s, attempts = attempts + 1, last_error = %s "
+            "WHERE id = %s AND status = %s",
+            (DEAD, error, row_id, PENDING),
+        )
+    else:
+        await cur.execute(
+            f"UPDATE {tables.bridge_events} SET attempts = attempts + 1, last_error = %s, "
+            "next_attempt_at = UTC_TIMESTAMP(3) + INTERVAL %s MICROSECOND WHERE id = %s AND status = %s",
+            (error, int(retry_in_s * 1_000_000), row_id, PENDING),
+        )
+
+
+async def requeue(cur: aiomysql.Cursor, tables: Tables, *, event_ids: list[str] | None = None,
+                  statuses: tuple[str, ...] = (DEAD,)) -> int:
+    """Put dead (or failing) events back to pending now, with a fresh attempt count; returns how many."""
+    placeholders = ", ".join(["%s"] * len(statuses))
+    sql = (f"UPDATE {tables.bridge_events} SET status = %s, attempts = 0, next_attempt_at = UTC_TIMESTAMP(3) "
+           f"WHERE status IN ({placeholders})")
+    args: list[Any] = [PENDING, *statuses]
+    if event_ids is not None:
+        if not event_ids:
+            return 0
+        sql += f" AND event_id IN ({', '.join(['%s'] * len(event_ids))})"
+        args += event_ids
+    await cur.execute(sql, args)
+    return int(cur.rowcount)
+
+
+async def is_stale(cur: aiomysql.Cursor, tables: Tables, object_type: str, object_id: str, created: int,
+                   event_id: str) -> bool:
+    """The ordering guard, inside the apply transaction: True when a newer event already wrote this object;
+    otherwise this event becomes the object's newest."""
+    await cur.execute(
+        f"SELECT event_created FROM {tables.bridge_object_versions} WHERE object_type = %s AND object_id = %s "
+        "FOR UPDATE",
+        (object_type, object_id),
+    )
+    row = await cur.fetchone()
+    if row is not None and int(row[0]) > created:
+        return True
+    await cur.execute(
+        f"INSERT INTO {tables.bridge_object_versions} (object_type, object_id, event_created, event_id) "
+        "VALUES (%s, %s, %s, %s) ON DUPLICATE KEY UPDATE event_created = VALUES(event_created), "
+        "event_id = VALUES(event_id)",
+        (object_type, object_id, created, event_id),
+    )
+    return False
+
+
+async def enqueue_notification(cur: aiomysql.Cursor, tables: Tables, event_id: str, body: str) -> None:
+    await cur.execute(
+        f"INSERT INTO {tables.bridge_notifications} (event_id, body, status, next_attempt_at) "
+        "VALUES (%s, %s, %s, UTC_TIMESTAMP(3))",
+        (event_id, body, PENDING),
+    )
+
+
+@dataclass(frozen=True)
+class ModeHealth:
+    last_verified_at: datetime | None
+    last_verified_event: str | None
+    last_rejected_at: datetime | None
+    last_rejected_reason: str | None
+    pending: int
+    dead: int
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+        return {"last_verified_at": iso(self.last_verified_at), "last_verified_event": self.last_verified_event,
+                "last_rejected_at": iso(self.last_rejected_at), "last_rejected_reason": self.last_rejected_reason,
+                "pending": self.pending, "dead": self.dead}
+
+
+async def health(cur: aiomysql.Cursor, tables: Tables, mode: str) -> ModeHealth:
+    """Per mode; a rejection whose mode is unknown (bad signature) counts for both modes."""
+    await cur.execute(
+        f"SELECT received_at, event_id FROM {tables.bridge_deliveries} "
+        "WHERE mode = %s AND verdict IN ('accepted', 'duplicate', 'ignored') ORDER BY id DESC LIMIT 1",
+        (mode,),
+    )
+    verified = await cur.fetchone()
+    await cur.execute(
+        f"SELECT received_at, reason FROM {tables.bridge_deliveries} "
+        "WHERE verdict = 'rejected' AND (mode = %s OR mode IS NULL) ORDER BY id DESC LIMIT 1",
+        (mode,),
+    )
+    rejected = await cur.fetchone()
+    await cur.execute(
+        f"SELECT status, COUNT(*) FROM {tables.bridge_events} WHERE mode = %s AND status IN (%s, %s) GROUP BY status",
+        (mode, PENDING, DEAD),
+    )
+    counts = {str(s): int(n) for s, n in await cur.fetchall()}
+    return ModeHealth(
+        last_verified_at=verified[0] if verified else None,
+        last_verified_event=verified[1] if verified else None,
+        last_rejected_at=rejected[0] if rejected else None,
+        last_rejected_reason=rejected[1] if rejected else None,
+        pending=counts.get(PENDING, 0),
+        dead=counts.get(DEAD, 0),
+    )
+
+
+async def list_events(cur: aiomysql.Cursor, tables: Tables, statuses: tuple[str, ...], limit: int = 50
+                      ) -> list[dict[str, Any]]:
+    placeholders = ", ".join(["%s"] * len(statuses))
+    await cur.execute(
+        f"SELECT event_id, type, mode, status, attempts, last_error, received_at FROM {tables.bridge_events} "
+        f"WHERE status IN ({placeholders}) ORDER BY id DESC LIMIT %s",
+        (*statuses, limit),
+    )
+    return [{"event_id": r[0], "type": r[1], "mode": r[2], "status": r[3], "attempts": int(r[4]),
+             "last_error": r[5], "received_at": r[6].strftime("%Y-%m-%dT%H:%M:%SZ")} for r in await cur.fetchall()]

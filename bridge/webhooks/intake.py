@@ -1,0 +1,90 @@
+"""What a delivery is, decided before anything is stored: verified over the raw bytes with the Stripe
+SDK against every configured secret, then parsed. Pure apart from the SDK's clock."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+from bridge.fluentcart.stripe_settings import Mode
+
+TOLERANCE_S = 300
+
+
+@dataclass(frozen=True)
+class Rejection:
+    status: int
+    reason: str
+    mode: Mode | None = None
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class VerifiedEvent:
+    event_id: str
+    type: str
+    mode: Mode
+    created: int
+    payload: str
+    data: dict[str, Any]
+
+
+def verify_delivery(body: bytes, header: str | None, secrets: Mapping[Mode, list[str]],
+                    max_bytes: int) -> VerifiedEvent | Rejection:
+    if len(body) > max_bytes:
+        return Rejection(413, f"body over {max_bytes} bytes")
+    if not header:
+        return Rejection(400, "missing Stripe-Signature header")
+    if not any(secrets.values()):
+        return Rejection(400, "no webhook signing secret is configured for either mode")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return Rejection(400, "body is not UTF-8 JSON")
+    matched, last_error = _matching_modes(text, header, secrets)
+    if not matched:
+        return Rejection(400, f"signature check failed: {last_error}")
+    return _parse(text, matched)
+
+
+def _matching_modes(text: str, header: str, secrets: Mapping[Mode, list[str]]) -> tuple[set[Mode], str]:
+    matched: set[Mode] = set()
+    errors: list[str] = []
+    for mode, candidates in secrets.items():
+        for secret in candidates:
+            try:
+                stripe.WebhookSignature.verify_header(text, header, secret, tolerance=TOLERANCE_S)
+            except stripe.SignatureVerificationError as exc:
+                # The SDK's messages name the failure (no v1, no match, outside tolerance) and hold no secret.
+                errors.append(str(exc.user_message or exc))
+                continue
+            matched.add(mode)
+    # The SDK checks the timestamp only after a signature matched: that is the most telling reason.
+    stale = [e for e in errors if "tolerance" in e]
+    return matched, (stale or errors or ["no signing secret matched"])[0]
+
+
+def _parse(text: str, matched: set[Mode]) -> VerifiedEvent | Rejection:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return Rejection(400, "body is not UTF-8 JSON")
+    if not isinstance(data, dict):
+        return Rejection(400, "body is not a JSON object")
+    event_id, type_, created, livemode = data.get("id"), data.get("type"), data.get("created"), data.get("livemode")
+    if not (isinstance(event_id, str) and event_id.startswith("evt_") and len(event_id) <= 255):
+        return Rejection(400, "body is not a Stripe event: no evt_ id")
+    if not isinstance(type_, str) or not type_ or len(type_) > 100:
+        return Rejection(400, "body is not a Stripe event: no type", event_id=event_id)
+    if not isinstance(created, int) or isinstance(created, bool) or not isinstance(livemode, bool):
+        return Rejection(400, "body is not a Stripe event: created or livemode missing", event_id=event_id)
+    mode: Mode = "live" if livemode else "test"
+    if mode not in matched:
+        signed_with = ", ".join(sorted(matched))
+        return Rejection(400, f"event says livemode={str(livemode).lower()} but was signed with the "
+                              f"{signed_with} signing secret", mode=mode, event_id=event_id)
+    return VerifiedEvent(event_id=event_id, type=type_, mode=mode, created=created, payload=text, data=data)

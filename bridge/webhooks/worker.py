@@ -1,0 +1,141 @@
+"""Applies stored events: claims one due event at a time (SELECT … FOR UPDATE SKIP LOCKED, so any
+number of sidecar processes can share one database), runs its handler in the same transaction, and
+commits effects and the "applied" mark together. Failures roll back, retry with backoff, and are
+dead-lettered after MAX_ATTEMPTS with the error kept."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import stripe
+
+from bridge.errors import BridgeError
+from bridge.fluentcart import settings_store
+from bridge.fluentcart import stripe_settings as ss
+from bridge.logs import fields
+from bridge.site import Site
+from bridge.storage import webhook_store as store
+from bridge.storage.database import Database
+from bridge.stripe_api import StripeApi
+from bridge.webhooks.context import ApplyContext, CannotApply, Handler, Outcome
+
+log = logging.getLogger("bridge.worker")
+MAX_ATTEMPTS = 8
+
+
+def backoff_s(attempts: int) -> float:
+    """1 s, 2 s, 4 s … capped at one hour: quick recovery from a blip, no hammering on a real fault."""
+    return float(min(2 ** max(attempts, 0), 3600))
+
+
+class Worker:
+    def __init__(self, db: Database, site: Site, api: StripeApi, handlers: Mapping[str, Handler], *,
+                 concurrency: int = 2, poll_s: float = 0.5) -> None:
+        self.db, self.site, self.api, self.handlers = db, site, api, handlers
+        self.concurrency, self.poll_s = concurrency, poll_s
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._loop(), name=f"webhook-worker-{i}") for i in range(self.concurrency)]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                worked = await self.step()
+            except BridgeError as exc:  # database down: wait and try again
+                log.warning("worker paused", extra=fields(detail=str(exc)))
+                worked = False
+            except Exception:
+                log.exception("worker step failed")
+                worked = False
+            if not worked:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
+
+    async def drain(self, limit: int = 10_000) -> int:
+        """Apply everything due now (tests, CLI replay); returns how many events were handled."""
+        count = 0
+        while count < limit and await self.step():
+            count += 1
+        return count
+
+    async def step(self) -> bool:
+        """Claim and apply one due event; False when none is due."""
+        failure: tuple[store.StoredEvent, str, float | None] | None = None
+        async with self.db.transaction() as cur:
+            event = await store.claim_due(cur, self.site.tables)
+            if event is None:
+                return False
+            try:
+                async with _savepoint(cur):
+                    outcome = await self._apply(cur, event)
+                await store.finish(cur, self.site.tables, event.id, outcome.status, outcome.note)
+            except CannotApply as exc:
+                failure = (event, str(exc), None)
+            except BridgeError as exc:  # NotYetApplicable, Stripe unreachable, …
+                failure = (event, str(exc), backoff_s(event.attempts))
+            except Exception as exc:
+                # A handler bug or an unexpected payload shape: retried, then dead-lettered with the error,
+                # and replayable once fixed. Never a hot loop.
+                log.exception("handler crashed", extra=fields(event=event.event_id, type=event.type))
+                failure = (event, f"{exc.__class__.__name__}: {exc}", backoff_s(event.attempts))
+            if failure is not None:
+                stored, error, retry = failure
+                if retry is not None and stored.attempts + 1 >= MAX_ATTEMPTS:
+                    retry = None
+                await store.fail(cur, self.site.tables, stored.id, error[:2000], retry_in_s=retry)
+        if failure is not None:
+            log.warning("event not applied", extra=fields(event=failure[0].event_id, type=failure[0].type,
+                                                          error=failure[1], dead=failure[2] is None))
+        return True
+
+    async def _apply(self, cur: Any, event: store.StoredEvent) -> Outcome:
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            return Outcome(store.IGNORED, "no handler for this event type")
+        data = json.loads(event.payload)
+        mode: ss.Mode = "live" if event.mode == "live" else "test"
+        ctx = ApplyContext(cur=cur, tables=self.site.tables, event=data, stored=event, mode=mode,
+                           stripe=await self._stripe_for(cur, mode))
+        outcome = await handler(ctx)
+        if ctx.touched.order_ids or ctx.touched.subscription_ids:
+            body = json.dumps({"event_id": event.event_id, "type": event.type, "mode": mode,
+                               "order_ids": sorted(ctx.touched.order_ids),
+                               "subscription_ids": sorted(ctx.touched.subscription_ids)})
+            await store.enqueue_notification(cur, self.site.tables, event.event_id, body)
+        return outcome
+
+    async def _stripe_for(self, cur: Any, mode: ss.Mode) -> stripe.StripeClient | None:
+        stored, _ = await settings_store.read_state(cur, self.site)
+        secret = ss.usable_secret(stored, self.site.config, f"{mode}_secret_key", self.site.key_material())
+        return self.api.client(secret) if secret else None
+
+
+@contextlib.asynccontextmanager
+async def _savepoint(cur: Any) -> Any:
+    """Undo a failed handler's writes but keep the transaction (and the event row's lock) to record why."""
+    await cur.execute("SAVEPOINT apply_event")
+    try:
+        yield
+    except BaseException:
+        await cur.execute("ROLLBACK TO SAVEPOINT apply_event")
+        raise
+    await cur.execute("RELEASE SAVEPOINT apply_event")

@@ -1,0 +1,169 @@
+"""Webhook intake: verified over the raw bytes, recorded, stored durably, and only then acknowledged."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.webhooks.conftest import LIVE_WHSEC, TEST_WHSEC, Hooks, event
+
+
+async def test_a_verified_event_is_stored_then_acknowledged(hooks: Hooks) -> None:
+    """200 comes with the event already in the inbox (pending) and the delivery recorded as accepted."""
+    evt = event("charge.succeeded", {"id": "ch_1", "object": "charge"})
+
+    response = await hooks.deliver(evt)
+
+    assert (200, "accepted") == (response.status, (await response.json())["outcome"])
+    assert [(evt["id"], "charge.succeeded", "test", "pending")] == hooks.rows(
+        "fct_bridge_events", "event_id, type, mode, status")
+    assert [(evt["id"], "accepted", "test")] == hooks.rows("fct_bridge_deliveries", "event_id, verdict, mode")
+
+
+async def test_the_payload_is_kept_byte_for_byte(hooks: Hooks) -> None:
+    """The stored payload is the body as received (pretty-printed, unicode and all)."""
+    evt = event("charge.succeeded", {"id": "ch_2", "description": "Caf\u00e9 / <b>"})
+    body = json.dumps(evt, indent=4, ensure_ascii=False).encode()
+
+    await hooks.deliver(body, header=_sign(body, TEST_WHSEC))
+
+    assert [(body.decode(),)] == hooks.rows("fct_bridge_events", "payload")
+
+
+async def test_a_redelivered_event_is_acknowledged_and_not_stored_again(hooks: Hooks) -> None:
+    """Stripe delivers at least once: the same id is a 200 "duplicate" and one row."""
+    evt = event("invoice.paid", {"id": "in_1"})
+    await hooks.deliver(evt)
+
+    again = await hooks.deliver(evt)
+
+    assert (200, "duplicate") == (again.status, (await again.json())["outcome"])
+    assert 1 == len(hooks.rows("fct_bridge_events"))
+    assert ["accepted", "duplicate"] == [v for (v,) in hooks.rows("fct_bridge_deliveries", "verdict")]
+
+
+async def test_live_events_verify_with_the_live_secret(hooks: Hooks) -> None:
+    """Both modes' secrets are tried; a live event signed with the live secret is stored as live."""
+    response = await hooks.deliver(event("charge.succeeded", {"id": "ch_3"}, livemode=True))
+
+    assert 200 == response.status
+    assert [("live",)] == hooks.rows("fct_bridge_events", "mode")
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        (None, "missing Stripe-Signature header"),
+        ("garbage", "Unable to extract timestamp and signatures from header"),
+        ("wrong-secret", "No signatures found matching the expected signature for payload"),
+        ("stale", "Timestamp outside the tolerance zone"),
+    ],
+    ids=["unsigned", "malformed-header", "forged-with-another-secret", "stale-replay"],
+)
+async def test_bad_signatures_are_refused_with_the_reason_recorded(hooks: Hooks, header: str | None,
+                                                                   reason: str) -> None:
+    """400 with a specific reason, a `rejected` delivery row, and nothing in the inbox."""
+    evt = event("charge.succeeded", {"id": "ch_4"})
+    body = json.dumps(evt).encode()
+    headers = {
+        None: {},
+        "garbage": {"Stripe-Signature": "garbage"},
+        "wrong-secret": {"Stripe-Signature": _sign(body, "whsec_someoneElsesSecret")},
+        "stale": {"Stripe-Signature": _sign(body, TEST_WHSEC, ts=int(time.time()) - 301)},
+    }[header]
+
+    response = await hooks.client.post("/webhooks/stripe", data=body, headers=headers)
+
+    assert 400 == response.status
+    assert reason in (await response.json())["detail"]
+    assert [] == hooks.rows("fct_bridge_events")
+    [(verdict, recorded)] = hooks.rows("fct_bridge_deliveries", "verdict, reason")
+    assert "rejected" == verdict and reason in str(recorded)
+
+
+async def test_an_event_claiming_the_other_mode_is_refused(hooks: Hooks) -> None:
+    """Signed with the test secret but saying livemode=true: refused, so test keys can never move live orders."""
+    evt = event("charge.succeeded", {"id": "ch_5"}, livemode=True)
+
+    response = await hooks.deliver(evt, secret=TEST_WHSEC)
+
+    assert 400 == response.status
+    assert "signed with the test signing secret" in (await response.json())["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [(b"\xff\xfe not utf-8", "not UTF-8 JSON"), (b"[1, 2]", "not a JSON object"),
+     (b'{"id": "x", "type": "a"}', "no evt_ id"), (b'{"id": "evt_1", "type": "a"}', "created or livemode")],
+    ids=["not-utf8", "not-an-object", "no-event-id", "no-created-or-livemode"],
+)
+async def test_a_malformed_but_signed_body_is_refused(hooks: Hooks, body: bytes, reason: str) -> None:
+    """A correctly signed body that is not a Stripe event is a 400 naming what is wrong."""
+    response = await hooks.deliver(body, header=_sign(body, TEST_WHSEC))
+
+    assert 400 == response.status
+    assert reason in (await response.json())["detail"]
+    assert [] == hooks.rows("fct_bridge_events")
+
+
+async def test_an_oversized_body_gets_413(hooks: Hooks) -> None:
+    """Over the size limit (512 KiB) nothing is read further or stored."""
+    body = b'{"pad": "' + b"x" * (600 * 1024) + b'"}'
+
+    response = await hooks.deliver(body, header=_sign(body, TEST_WHSEC))
+
+    assert 413 == response.status
+    assert [] == hooks.rows("fct_bridge_events")
+
+
+async def test_a_test_event_on_a_live_store_is_kept_and_acknowledged_but_not_applied(hooks: Hooks) -> None:
+    """Store in live mode: a test event is recorded as ignored, answered 200, and never reaches the worker."""
+    hooks.site.sql(f"INSERT INTO {hooks.site.table('options')} (option_name, option_value) VALUES "
+                   "('fluent_cart_store_settings', 'a:1:{s:10:\"order_mode\";s:4:\"live\";}')")
+
+    response = await hooks.deliver(event("account.application.deauthorized", {"id": "ca_1"}))
+
+    assert (200, "ignored") == (response.status, (await response.json())["outcome"])
+    assert [("ignored",)] == hooks.rows("fct_bridge_events", "status")
+    assert 0 == await hooks.drain()
+
+
+async def test_an_unknown_event_type_is_recorded_and_acknowledged(hooks: Hooks) -> None:
+    """Types without a handler are stored, answered 200, and marked ignored by the worker."""
+    await hooks.deliver(event("payout.paid", {"id": "po_1"}))
+
+    assert 1 == await hooks.drain()
+    assert [("ignored", "no handler for this event type")] == hooks.rows("fct_bridge_events", "status, note")
+
+
+async def test_a_deauthorization_marks_the_mode_reconnect_needed(hooks: Hooks) -> None:
+    """account.application.deauthorized in test mode sets the test mode's reconnect flag, once."""
+    evt = event("account.application.deauthorized", {"id": "ca_standin_test", "object": "application"})
+    await hooks.deliver(evt)
+    await hooks.deliver(evt)
+
+    assert 1 == await hooks.drain()
+    assert [("reconnect_needed:test", evt["id"])] == hooks.rows("fct_bridge_flags", "name, value")
+    assert [("applied", 1)] == hooks.rows("fct_bridge_events", "status, attempts")
+
+
+async def test_with_the_database_down_the_endpoint_answers_503(hooks: Hooks) -> None:
+    """Nothing can be stored, so nothing is acknowledged: Stripe retries later."""
+    hooks.site.sql(f"RENAME TABLE {hooks.site.table('fct_bridge_events')} TO {hooks.site.table('fct_bridge_gone')}")
+    try:
+        response = await hooks.deliver(event("charge.succeeded", {"id": "ch_6"}))
+    finally:
+        hooks.site.sql(f"RENAME TABLE {hooks.site.table('fct_bridge_gone')} TO {hooks.site.table('fct_bridge_events')}")
+
+    assert 503 == response.status
+
+
+def _sign(body: bytes, secret: str, ts: int | None = None) -> str:
+    from tests.support import stripe_signature
+
+    return stripe_signature(body, secret, ts=ts)
+
+
+_ = LIVE_WHSEC
