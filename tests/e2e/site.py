@@ -13,8 +13,10 @@ from pathlib import Path
 import pymysql
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE_NAME = "test-e2e"
-PORTS = {"FCT_WP_PORT": "18080", "FCT_SIDECAR_PORT": "18787", "FCT_STANDIN_PORT": "18420"}
+# Overridable so two checkouts can run their browser tests side by side on one machine.
+SITE_NAME = os.environ.get("FCT_E2E_SITE", "test-e2e")
+_BASE = int(os.environ.get("FCT_E2E_PORT_BASE", "18000"))
+PORTS = {"FCT_WP_PORT": str(_BASE + 80), "FCT_SIDECAR_PORT": str(_BASE + 787), "FCT_STANDIN_PORT": str(_BASE + 420)}
 
 
 @dataclass(frozen=True)
