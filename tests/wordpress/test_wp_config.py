@@ -1498,13 +1498,15 @@ PHP_TOKENS = [
     "*/", "//", "#", "\n", "?>", "<?php", "$_ENV", "$_SERVER", "[", "]", "const", "true", "null", "die",
     "exit", "return", "file_exists", "isset", "empty", "(bool)", "(int)", "function", "foreach", "$x", "==",
     "===", "!=", "xor", "'\\u{41}'", '"\\u{110000}"', "08", "@", "namespace", "class", "new",
+    "eval", "function_exists", "getenv_docker", "'getenv_docker'", "putenv", "unset", "$code", "'CODE'",
 ]  # fmt: skip
 
 
 def _never_raises_anything_but_bridge_errors(text: str) -> None:
     files = {"/srv/www/x.php": "<?php define('INC', 1); require 'x.php';"}
+    environ = {"HOME": "/root", "CODE": "define('A', 1); if ($code = getenv('CODE')) { eval($code); }"}
     with contextlib.suppress(BridgeError):
-        evaluate(text, {"HOME": "/root"}, files=files, file_exists=lambda path: True)
+        evaluate(text, environ, files=files, file_exists=lambda path: True)
 
 
 @settings(max_examples=200, deadline=None)

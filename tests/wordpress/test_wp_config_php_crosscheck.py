@@ -40,6 +40,26 @@ ENVIRONMENTS = {
         "FCT_STRIPE_LIVE_SECRET_KEY": "sk_live_from_env",
         "FCT_BRIDGE_URL": "http://bridge.internal:8787",
     },
+    # What the official wordpress image's container gets (docker-compose.yml): read by getenv_docker().
+    "docker-environment": {
+        "WORDPRESS_DB_HOST": "db:3306",
+        "WORDPRESS_DB_NAME": "wordpress",
+        "WORDPRESS_DB_USER": "wordpress",
+        "WORDPRESS_DB_PASSWORD": "docker-pa$$word'\"\\",
+        "WORDPRESS_TABLE_PREFIX": "shop_",
+        "WORDPRESS_DEBUG": "1",
+        "WORDPRESS_AUTH_KEY": "env-auth-key",
+        "WORDPRESS_LOGGED_IN_KEY": "env-logged-in-key",
+        "WORDPRESS_LOGGED_IN_SALT": "env-logged-in-salt",
+        "WORDPRESS_NONCE_SALT": "",
+        "FCT_BRIDGE_SECRET": "bridge-secret-from-env",
+        "WORDPRESS_CONFIG_EXTRA": (
+            "define( 'FCT_BRIDGE_URL', 'http://sidecar:8787' );\n"
+            "define( 'FCT_BRIDGE_SECRET', getenv_docker( 'FCT_BRIDGE_SECRET', '' ) );\n"
+            "define( 'FCT_EVAL_WHERE', __FILE__ . ' ' . __DIR__ . ' ' . __LINE__ );\n"
+            "defined( 'WP_HOME' ) or define( 'WP_HOME', 'http://localhost:8080' );\n"
+        ),
+    },
 }
 
 # Defines a helper, loads the fixture with ABSPATH pointing at an empty wp-settings.php, and prints

@@ -14,7 +14,19 @@ Environment: ``getenv('X')``, ``$_ENV['X']`` and ``$_SERVER['X']`` are resolved 
 ``getenv()`` gives ``false`` for a missing variable, ``$_ENV``/``$_SERVER`` give ``null``.
 ``$_SERVER`` keys that describe the HTTP request (``HTTP_*``, ``REQUEST_URI`` ...) have no
 value outside a request and are reported as unsupported. (PHP only fills ``$_ENV`` when
-``variables_order`` contains ``E``; we assume it does.)
+``variables_order`` contains ``E``; we assume it does.) An assignment to (or ``unset()`` of) a
+``$_ENV``/``$_SERVER`` entry, or a ``putenv()``, defines nothing and is otherwise ignored, but a
+later read of what it may have changed is unsupported (env_writes.py).
+
+The official ``wordpress`` Docker image's wp-config.php is evaluated as PHP would evaluate it:
+``function_exists()`` (user_functions.py), the image's ``getenv_docker()`` helper, trusted *by
+name* when the file declares a function called that (its body is not evaluated: it is taken to be
+the image's, which reads ``<NAME>_FILE``, then ``<NAME>``, then the default), and its
+``if ($configExtra = getenv_docker('WORDPRESS_CONFIG_EXTRA', '')) { eval($configExtra); }``: that
+string from the environment is parsed and evaluated with the same rules, what it defines reported
+under ``WORDPRESS_CONFIG_EXTRA`` and its own line numbers (env_eval.py). Any other ``eval()`` is reported as unsupported
+and may define anything. Since the environment is the bridge's, the bridge must be given the same
+``WORDPRESS_*`` variables (and ``_FILE`` secrets) as the WordPress container.
 
 ``file_exists()`` is answered only when the caller passes a ``file_exists`` callback
 (:func:`load_wp_config` does) and only for paths inside the wp-config directory: the common

@@ -25,26 +25,41 @@ class Evaluator(Statements):
             self._run_file(self.main, text)
 
     def _run_file(self, path: str, text: str) -> None:
-        source = encode_source(text.removeprefix("\ufeff"), posixpath.basename(path))
-        if b"\0" in source:
-            # tree-sitter reads a NUL byte as the end of the input; PHP does not. Refuse it.
-            line = source.count(b"\n", 0, source.index(b"\0")) + 1
-            raise WpConfigInvalid(f"{posixpath.basename(path)}, line {line}: unsupported NUL byte in the file")
-        root = new_parser().parse(source).root_node
-        caller, self.file = self.file, SourceFile(path, posixpath.basename(path), source)
+        name = posixpath.basename(path)
+        source = encode_source(text.removeprefix("\ufeff"), name)
         self.stack.append(path)
         try:
-            check_syntax(root, self.file.name)
+            self._run_source(SourceFile(path, name, source))
+        finally:
+            self.stack.pop()
+
+    def _run_code(self, name: str, path: str, code: bytes) -> None:
+        # eval() starts in PHP mode: "<?php " keeps the code's own line numbers.
+        self.eval_depth += 1
+        try:
+            self._run_source(SourceFile(path, name, b"<?php " + code))
+        finally:
+            self.eval_depth -= 1
+
+    def _run_source(self, file: SourceFile) -> None:
+        if b"\0" in file.source:
+            # tree-sitter reads a NUL byte as the end of the input; PHP does not. Refuse it.
+            line = file.source.count(b"\n", 0, file.source.index(b"\0")) + 1
+            raise WpConfigInvalid(f"{file.name}, line {line}: unsupported NUL byte in the file")
+        root = new_parser().parse(file.source).root_node
+        caller, self.file = self.file, file
+        try:
+            check_syntax(root, file.name)
             try:
-                check_literals(root, source)
+                check_literals(root, file.source)
             except PhpSyntaxError as err:
-                raise WpConfigInvalid(f"{self.file.name}, line {err.line}: PHP syntax error") from None
+                raise WpConfigInvalid(f"{file.name}, line {err.line}: PHP syntax error") from None
+            self._hoist_functions(root)
             for statement in root.children:
                 self._exec(statement)
         except Return:
-            pass
+            pass  # a top-level return ends the file (or the eval()'d code)
         finally:
-            self.stack.pop()
             self.file = caller
 
     def result(self) -> WpConfig:

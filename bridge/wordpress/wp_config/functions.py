@@ -19,7 +19,7 @@ from bridge.wordpress.wp_config.tree import (
     unwrap,
     variable_name,
 )
-from bridge.wordpress.wp_config.uncertain import UncertainCode
+from bridge.wordpress.wp_config.user_functions import UserFunctions
 from bridge.wordpress.wp_config.values import Php, bytes_to_str, str_to_bytes, to_bool, to_bytes
 
 _REQUEST_SERVER_KEYS = frozenset(
@@ -40,7 +40,7 @@ _REQUEST_SERVER_PREFIXES = (
 )
 
 
-class FunctionCalls(UncertainCode):
+class FunctionCalls(UserFunctions):
     """Function calls, dispatched by name to the handlers below and in Definitions."""
 
     def _call(self, node: Node) -> Php:
@@ -63,7 +63,7 @@ class FunctionCalls(UncertainCode):
         values = self._eval_all(args, "inside an expression that cannot be evaluated")
         if not isinstance(values[0], bytes):
             raise Unevaluable("unsupported expression: getenv() of a non-string")
-        found = self.environ.get(bytes_to_str(values[0]))
+        found = self._environment_value("getenv", bytes_to_str(values[0]))
         return False if found is None else str_to_bytes(found)
 
     def _fn_dirname(self, node: Node, args: list[Node]) -> Php:
@@ -126,7 +126,7 @@ class FunctionCalls(UncertainCode):
         name = bytes_to_str(to_bytes(key))
         if variable == "_SERVER" and _describes_request(name):
             raise Unevaluable(f"$_SERVER['{name}'] depends on the HTTP request")
-        found = self.environ.get(name)
+        found = self._environment_value(variable, name)
         return None if found is None else str_to_bytes(found)
 
 
@@ -134,6 +134,8 @@ _FUNCTIONS: dict[str, Callable[[FunctionCalls, Node, list[Node]], Php]] = {
     "define": FunctionCalls._fn_define,
     "defined": FunctionCalls._fn_defined,
     "getenv": FunctionCalls._fn_getenv,
+    "getenv_docker": FunctionCalls._fn_getenv_docker,
+    "function_exists": FunctionCalls._fn_function_exists,
     "dirname": FunctionCalls._fn_dirname,
     "file_exists": FunctionCalls._fn_file_exists,
     "isset": FunctionCalls._fn_isset,

@@ -98,7 +98,7 @@ class Includes(EvaluatorState):
         )
 
     def _not_followed(self, node: Node, target: str | None, reason: str) -> None:
-        self.opaque = "an include that was not followed"
+        self.opaque = self.functions_opaque = "an include that was not followed"
         self._add_include(node, target, reason)
 
 

@@ -43,12 +43,14 @@ class EvaluatorState(ABC):
         environ: Mapping[str, str],
         read_include: Callable[[str], str] | None,
         file_exists: Callable[[str], bool] | None,
+        read_env_file: Callable[[str], bytes] | None = None,
     ) -> None:
         self.main = main
         self.main_dir = posixpath.dirname(main)
         self.environ = environ
         self.read_include = read_include
         self.file_exists = file_exists
+        self.read_env_file = read_env_file
         self.consts: dict[str, Const] = {}
         self.unsupported: list[Unsupported] = []
         self.includes: list[Include] = []
@@ -59,6 +61,14 @@ class EvaluatorState(ABC):
         self.prefix_file = MAIN_FILE_NAME
         # Why any constant at all may now be defined behind our back (None: nothing may).
         self.opaque: str | None = None
+        # Functions wp-config declared ("maybe": in code that may or may not run), lower-cased as PHP
+        # compares them, and why any function at all may now be declared behind our back.
+        self.functions: dict[str, Literal["declared", "maybe"]] = {}
+        self.functions_opaque: str | None = None
+        # What wp-config may have changed in the environment before a read: (source, key) with source
+        # "getenv" (putenv()), "_ENV" or "_SERVER" (assignments, unset()); key None means any key.
+        self.env_writes: set[tuple[str, str | None]] = set()
+        self.eval_depth = 0  # >0 while running code passed to eval()
         self.included_once: set[str] = set()
         self.stack: list[str] = []
         self.depth = 0
@@ -107,6 +117,18 @@ class EvaluatorState(ABC):
         with contextlib.suppress(Unevaluable):
             self._eval(node)
 
+    def _environment_value(self, source: str, name: str) -> str | None:
+        """What ``getenv()``/``$_ENV``/``$_SERVER`` give for ``name``: the bridge's environment, unless
+        wp-config may have changed that entry first (then it is not known)."""
+        if (source, name) in self.env_writes or (source, None) in self.env_writes:
+            what = f"getenv('{name}')" if source == "getenv" else f"${source}['{name}']"
+            raise Unevaluable(f"{what} may have been changed by wp-config.php before this point")
+        return self.environ.get(name)
+
+    def _note_env_write(self, source: str, key: str | None) -> None:
+        if not self.pure:
+            self.env_writes.add((source, key))
+
     def _record_unsupported(self, name: str, at: Node, reason: str) -> None:
         self.unsupported.append(Unsupported(name=name, file=self.file.name, line=line_of(at), reason=reason))
 
@@ -123,3 +145,7 @@ class EvaluatorState(ABC):
     @abstractmethod
     def _run_file(self, path: str, text: str) -> None:
         """Parse and run one PHP file (Evaluator)."""
+
+    @abstractmethod
+    def _run_code(self, name: str, path: str, code: bytes) -> None:
+        """Parse and run code given to ``eval()``, reported as ``name`` (Evaluator)."""

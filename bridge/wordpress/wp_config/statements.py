@@ -5,7 +5,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from bridge.wordpress.wp_config.control import Return, Unevaluable
-from bridge.wordpress.wp_config.expressions import Expressions
+from bridge.wordpress.wp_config.env_eval import EnvironmentEval
 from bridge.wordpress.wp_config.state import MAX_DEPTH
 from bridge.wordpress.wp_config.tree import CLASS_LIKE, describe, kids_of
 from bridge.wordpress.wp_config.values import to_bool
@@ -16,7 +16,7 @@ _IGNORED_STATEMENTS = frozenset(
 )  # fmt: skip
 
 
-class Statements(Expressions):
+class Statements(EnvironmentEval):
     """Running top-level statements in order, as PHP would."""
 
     def _exec(self, node: Node) -> None:
@@ -55,12 +55,16 @@ class Statements(Expressions):
             body = node.child_by_field_name("body")
             if body is not None:
                 self._exec(body)
-        elif kind in CLASS_LIKE or kind == "function_definition":
+        elif kind == "function_definition":
+            self._function_definition(node)
+        elif kind in CLASS_LIKE:
             self._scan(node, "inside a function or class body that may or may not run")
         else:
             self._scan(node, f"inside code that cannot be evaluated: {describe(node)}")
 
     def _exec_if(self, node: Node) -> None:
+        if self._exec_env_eval(node):
+            return
         branches: list[tuple[Node | None, Node | None]] = [
             (node.child_by_field_name("condition"), node.child_by_field_name("body"))
         ]

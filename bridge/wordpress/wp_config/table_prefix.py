@@ -5,6 +5,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from bridge.wordpress.wp_config.control import Unevaluable
+from bridge.wordpress.wp_config.env_writes import superglobal_write
 from bridge.wordpress.wp_config.includes import Includes
 from bridge.wordpress.wp_config.literals import safe_literal
 from bridge.wordpress.wp_config.model import TABLE_PREFIX
@@ -24,6 +25,9 @@ class TablePrefix(Includes):
         if not is_table_prefix(left):
             # Ordinary variables are not tracked, but the right side still runs.
             self._eval_for_effects(right)
+            written = superglobal_write(left)
+            if written is not None:
+                self._note_env_write(*written)  # later reads of that entry are not known
             raise Unevaluable(f"unsupported expression: assignment to {describe(left)}")
         if self.pure:
             raise Unevaluable("assignment while describing")
