@@ -14,7 +14,16 @@ from bridge.admin.openapi import openapi_document
 from bridge.config import ServiceConfig
 from bridge.connect.stripe_calls import AccountCache
 from bridge.errors import BridgeError
-from bridge.keys import account_cache_key, config_key, database_key, redactor_key, site_key, stripe_key, worker_key
+from bridge.keys import (
+    account_cache_key,
+    config_key,
+    database_key,
+    notifier_key,
+    redactor_key,
+    site_key,
+    stripe_key,
+    worker_key,
+)
 from bridge.logs import Redactor, fields
 from bridge.middlewares import error_middleware
 from bridge.site import Site
@@ -22,6 +31,7 @@ from bridge.storage.database import Database
 from bridge.storage.nonces import purge_nonces
 from bridge.stripe_api import StripeApi
 from bridge.webhooks.handlers import HANDLERS
+from bridge.webhooks.notify import Notifier
 from bridge.webhooks.views import routes as webhook_routes
 from bridge.webhooks.worker import Worker
 
@@ -39,7 +49,8 @@ def create_app(config: ServiceConfig, site: Site, *, redactor: Redactor | None =
     app[stripe_key] = stripe_api or StripeApi(api_base=config.stripe_api_base, connect_base=config.stripe_connect_base)
     app[account_cache_key] = AccountCache()
     app[worker_key] = Worker(app[database_key], site, app[stripe_key], HANDLERS, concurrency=config.workers)
-    app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx, worker_ctx])
+    app[notifier_key] = Notifier(app[database_key], site)
+    app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx, worker_ctx, notify_ctx])
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/openapi.json", openapi)
@@ -63,6 +74,16 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         app[worker_key].start()
     yield
     await app[worker_key].stop()
+
+
+async def notify_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Its HTTP session lives as long as the app; it sends only where events are applied (workers > 0)."""
+    notifier = app[notifier_key]
+    await notifier.open()
+    if app[config_key].workers > 0:
+        notifier.start()
+    yield
+    await notifier.close()
 
 
 async def stripe_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from bridge import cli_webhooks
 from bridge.config import load_service_config
 from bridge.errors import BridgeError, UsageError, WpConfigInvalid
 from bridge.fluentcart import settings_store
@@ -74,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     schema = groups.add_parser("schema", help="FluentCart-shaped tables").add_subparsers(metavar="ACTION")
     create = schema.add_parser("create", help="create FluentCart's tables where they are missing")
     create.set_defaults(handler=cmd_schema_create)
+
+    cli_webhooks.add_commands(groups, lambda args: site_from_config(_config(args)))
     return parser
 
 

@@ -36,6 +36,10 @@ class ServiceConfig:
     max_webhook_bytes: int = 512 * 1024
     # Concurrent apply loops in this process (0: store webhooks but apply nothing, e.g. intake-only replicas).
     workers: int = 2
+    # "Register the webhook for me" runs at most once per this many seconds per mode (across processes).
+    webhook_register_interval_s: float = 30.0
+    # How long "Send a test event" waits for the public webhook URL to answer.
+    probe_timeout_s: float = 15.0
     stripe_api_base: str = STRIPE_API_BASE
     stripe_connect_base: str = STRIPE_CONNECT_BASE
     platforms: Mapping[str, Platform] = field(default_factory=dict)

@@ -13,6 +13,7 @@
     ├── Unauthorized                 a signed admin request failed its check (never says which secret)
     ├── OAuthStateRejected           a Connect return whose state is forged, reused, expired or another user's
     ├── NotConfigured                an action needs configuration the host has not given (e.g. Connect ids)
+    ├── RateLimited                  the same action ran too recently (e.g. webhook registration, 30 s per mode)
     └── StripeFailure                Stripe refused a call or could not be reached; the message is Stripe's
 
 Each class says once how it maps to the outside world: ``exit_code`` for the CLI (2 bad input,
@@ -104,6 +105,18 @@ class NotConfigured(BridgeError):
     exit_code = 2
     http_status = 409
     code = "not_configured"
+
+
+class RateLimited(BridgeError):
+    """The action ran too recently; ``retry_after_s`` says when it may run again."""
+
+    exit_code = 1
+    http_status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
 
 
 class StripeFailure(BridgeError):

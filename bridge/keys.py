@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
 from bridge.admin.signing import SignedRequest
@@ -13,6 +15,10 @@ from bridge.storage.database import Database
 from bridge.stripe_api import StripeApi
 from bridge.webhooks.worker import Worker
 
+if TYPE_CHECKING:
+    # Only for the type: notify.py imports bridge.admin, whose middleware imports these keys.
+    from bridge.webhooks.notify import Notifier
+
 config_key = web.AppKey("bridge.config", ServiceConfig)
 site_key = web.AppKey("bridge.site", Site)
 database_key = web.AppKey("bridge.database", Database)
@@ -20,4 +26,5 @@ redactor_key = web.AppKey("bridge.redactor", Redactor)
 stripe_key = web.AppKey("bridge.stripe", StripeApi)
 account_cache_key = web.AppKey("bridge.account_cache", AccountCache)
 worker_key = web.AppKey("bridge.worker", Worker)
+notifier_key: web.AppKey[Notifier] = web.AppKey("bridge.notifier")
 signed_request_key = web.RequestKey("bridge.signed_request", SignedRequest)

@@ -8,18 +8,42 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from typing import Any
 
 import stripe
 
 from bridge.config import STRIPE_API_BASE, STRIPE_CONNECT_BASE
+from bridge.metrics import Metrics, stripe_outcome
+
+
+class _CountingClient(stripe.AIOHTTPClient):
+    """The SDK's aiohttp client, counting every call to Stripe by outcome (for /metrics)."""
+
+    def __init__(self, timeout_s: float, metrics: Metrics | None) -> None:
+        super().__init__(timeout=timeout_s)
+        self._metrics = metrics
+
+    async def request_async(self, method: str, url: str, headers: Mapping[str, str],
+                            post_data: Any = None) -> tuple[bytes, int, Mapping[str, str]]:
+        try:
+            content, status, response_headers = await super().request_async(method, url, headers, post_data)
+        except stripe.APIConnectionError:
+            self._count(None)
+            raise
+        self._count(status)
+        return content, status, response_headers
+
+    def _count(self, status: int | None) -> None:
+        if self._metrics is not None:
+            self._metrics.stripe_calls.labels(stripe_outcome(status)).inc()
 
 
 class StripeApi:
     def __init__(self, *, api_base: str = STRIPE_API_BASE, connect_base: str = STRIPE_CONNECT_BASE,
-                 timeout_s: float = 20.0) -> None:
+                 timeout_s: float = 20.0, metrics: Metrics | None = None) -> None:
         self.api_base = api_base
         self.connect_base = connect_base
-        self.http = stripe.AIOHTTPClient(timeout=timeout_s)
+        self.http = _CountingClient(timeout_s, metrics)
 
     def client(self, api_key: str) -> stripe.StripeClient:
         return stripe.StripeClient(

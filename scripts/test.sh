@@ -5,11 +5,15 @@ source "$(dirname "$0")/lib.sh"
 ensure_venv test
 ensure_php
 apt_install chromium
+# Validates docker-compose.yml without an engine (tests/test_deploy.py); no recommends, so no docker.io.
+apt_install docker-compose
 ensure_mariadb
 pass="$(secret_file test-db-password)"
-ensure_db_user fct_test "$pass" 'fct\_test\_%'
+# One account per checkout: two clones on one machine (a developer's and CI's) never reset each other's password.
+user="fct_t_$(printf '%s' "$ROOT" | sha256sum | cut -c1-10)"
+ensure_db_user "$user" "$pass" 'fct\_test\_%'
 
-export FCT_TEST_DB_HOST="$DB_HOST" FCT_TEST_DB_PORT="$DB_PORT" FCT_TEST_DB_USER=fct_test FCT_TEST_DB_PASSWORD="$pass"
+export FCT_TEST_DB_HOST="$DB_HOST" FCT_TEST_DB_PORT="$DB_PORT" FCT_TEST_DB_USER="$user" FCT_TEST_DB_PASSWORD="$pass"
 cd "$ROOT"
 "$VENV/bin/ruff" check bridge tests
 "$VENV/bin/mypy" bridge

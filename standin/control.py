@@ -6,6 +6,7 @@ POST /_standin/refunds    seed refunds of a charge
 GET  /_standin/requests   the request log (keys masked)
 DELETE /_standin/requests clear the request log
 POST /_standin/reset      back to the state at start (seeded platforms and demo account keep their keys)
+GET  /_standin/webhook_endpoints, POST /_standin/webhook_endpoints/{id}/deliveries  (standin.control_endpoints)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from standin import control_endpoints
 from standin.context import state_of
 from standin.errors import ApiError
 from standin.keys import new_id
@@ -28,6 +30,7 @@ def add_control_routes(app: web.Application) -> None:
     app.router.add_get("/_standin/requests", list_requests)
     app.router.add_delete("/_standin/requests", clear_requests)
     app.router.add_post("/_standin/reset", reset)
+    control_endpoints.add_routes(app)
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:

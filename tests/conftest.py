@@ -23,8 +23,9 @@ SiteFactory = Callable[..., TestSite]
 
 
 @pytest.fixture
-def make_site(tmp_path: Path, db_server: DbServer, database: str) -> SiteFactory:
+def make_site(tmp_path: Path, db_server: DbServer, database: str) -> Iterator[SiteFactory]:
     """Builds a site in its own database; FluentCart's tables are created unless told otherwise."""
+    built: list[TestSite] = []
 
     def build(*, prefix: str = "wp_", defines: dict[str, str] | None = None, extra_php: str = "",
               salts: bool = True, tables: bool = True) -> TestSite:
@@ -34,13 +35,16 @@ def make_site(tmp_path: Path, db_server: DbServer, database: str) -> SiteFactory
         all_defines.update(defines or {})
         site = TestSite(db_server, database, tmp_path, prefix=prefix, defines=all_defines, extra_php=extra_php)
         site.write_config()
+        built.append(site)
         if tables:
             from tests.schema import create_tables
 
             create_tables(site)
         return site
 
-    return build
+    yield build
+    for site in built:
+        site.close()
 
 
 @pytest.fixture(scope="session")

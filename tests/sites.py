@@ -51,6 +51,7 @@ class TestSite:
     prefix: str = "wp_"
     defines: dict[str, str] = field(default_factory=dict)
     extra_php: str = ""
+    _conn: pymysql.connections.Connection | None = field(default=None, repr=False, compare=False)
     __test__ = False
 
     @property
@@ -75,13 +76,17 @@ class TestSite:
         return self.wp_config
 
     def sql(self, statement: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        conn = self.server.connect(self.database)
-        try:
-            with conn.cursor() as cur:
-                cur.execute(statement, args)
-                return list(cur.fetchall())
-        finally:
-            conn.close()
+        # One autocommit connection per site, kept open: a new login per statement is slow under load.
+        if self._conn is None or not self._conn.open:
+            self._conn = self.server.connect(self.database)
+        with self._conn.cursor() as cur:
+            cur.execute(statement, args)
+            return list(cur.fetchall())
+
+    def close(self) -> None:
+        if self._conn is not None and self._conn.open:
+            self._conn.close()
+        self._conn = None
 
     def table(self, suffix: str) -> str:
         return f"`{self.prefix}{suffix}`"

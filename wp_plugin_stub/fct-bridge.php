@@ -14,6 +14,14 @@
  *   define( 'FCT_BRIDGE_URL', 'http://127.0.0.1:8787' );  // where WordPress reaches the sidecar
  *   define( 'FCT_BRIDGE_SECRET', '…' );                    // shared with the sidecar; never shown
  *
+ * Hooks for other plugins (fired when the sidecar reports, through a signed
+ * `POST /wp-json/fct-bridge/v1/events`, that it applied a Stripe event to FluentCart's data):
+ *   do_action( 'fct_bridge/stripe_event', string $type, array $payload );
+ *   do_action( 'fct_bridge/stripe_event/' . $type, array $payload );  // e.g. …/invoice.payment_failed
+ * $payload = array( 'event_id' => 'evt_…', 'mode' => 'test'|'live', 'order_ids' => int[],
+ *                   'subscription_ids' => int[] ) — the FluentCart rows the event changed. Delivery is
+ * at least once: act idempotently per event_id.
+ *
  * @package FCT_Bridge
  */
 
@@ -24,6 +32,8 @@ define( 'FCT_BRIDGE_PLUGIN_FILE', __FILE__ );
 
 require_once __DIR__ . '/includes/class-fct-bridge-client.php';
 require_once __DIR__ . '/includes/class-fct-bridge-rest-controller.php';
+require_once __DIR__ . '/includes/class-fct-bridge-webhooks-controller.php';
+require_once __DIR__ . '/includes/class-fct-bridge-events-route.php';
 require_once __DIR__ . '/includes/class-fct-bridge-admin-page.php';
 require_once __DIR__ . '/includes/class-fct-bridge-front-routes.php';
 
@@ -31,6 +41,8 @@ require_once __DIR__ . '/includes/class-fct-bridge-front-routes.php';
 add_action( 'init', array( 'FCT_Bridge_Front_Routes', 'handle_request' ), 1 );
 
 add_action( 'rest_api_init', array( new FCT_Bridge_REST_Controller(), 'register_routes' ) );
+add_action( 'rest_api_init', array( new FCT_Bridge_Webhooks_Controller(), 'register_routes' ) );
+add_action( 'rest_api_init', array( new FCT_Bridge_Events_Route(), 'register_routes' ) );
 add_filter( 'rest_post_dispatch', array( 'FCT_Bridge_REST_Controller', 'add_nocache_headers' ), 10, 3 );
 
 $fct_bridge_admin_page = new FCT_Bridge_Admin_Page();

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridge import __version__
+from bridge.admin import openapi_webhooks
 from bridge.fluentcart.stripe_settings import SETTABLE
 
 _SIGNATURE_HEADERS = [
@@ -30,7 +31,7 @@ _SECRET = {
 _MODE = {
     "type": "object",
     "required": ["publishable_key", "secret_key", "webhook_secret", "account_id", "publishable_source",
-                 "defined_in_wp_config", "connected"],
+                 "defined_in_wp_config", "connected", "webhook_health"],
     "properties": {
         "publishable_key": {"type": ["string", "null"]},
         "publishable_source": {"enum": ["wp-config", "database", "none"]},
@@ -39,6 +40,7 @@ _MODE = {
         "account_id": {"type": ["string", "null"]},
         "defined_in_wp_config": {"type": "boolean"},
         "connected": {"type": "boolean"},
+        "webhook_health": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/WebhookHealth"}]},
     },
 }
 _SETTINGS = {
@@ -72,7 +74,9 @@ _ERROR = {
 
 def _errors(*codes: int) -> dict[str, Any]:
     text = {400: "Malformed request", 401: "Unsigned, badly signed, stale or replayed request",
-            422: "Invalid fields; nothing was written", 503: "Database unavailable; nothing was written"}
+            409: "Not possible with this configuration (the detail says what to change)",
+            422: "Invalid fields; nothing was written", 429: "Done moments ago; the detail says when to retry",
+            502: "Stripe refused the call or could not be reached", 503: "Database unavailable; nothing was written"}
     return {str(c): {"description": text[c], "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/Error"}}}} for c in codes}
 
@@ -104,6 +108,8 @@ def openapi_document() -> dict[str, Any]:
                                   **_errors(400, 401, 422, 503)},
                 },
             },
+            **openapi_webhooks.paths(_SIGNATURE_HEADERS, _errors),
         },
-        "components": {"schemas": {"Secret": _SECRET, "Mode": _MODE, "Settings": _SETTINGS, "Error": _ERROR}},
+        "components": {"schemas": {"Secret": _SECRET, "Mode": _MODE, "Settings": _SETTINGS, "Error": _ERROR,
+                                   **openapi_webhooks.SCHEMAS}},
     }

@@ -1,12 +1,16 @@
-"""The settings page's data: effective settings plus the webhook URL, events and Dashboard links."""
+"""The settings page's data: effective settings plus the webhook URL, events, Dashboard links and, per mode,
+the webhook deliveries' health."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bridge.fluentcart import stripe_settings as ss
 from bridge.fluentcart.events import RECOMMENDED_EVENTS, add_endpoint_link
 from bridge.site import Site
+from bridge.storage.webhook_store import ModeHealth
+from bridge.webhooks.health import health_view
 
 FLUENTCART_WEBHOOK_QUERY = "/?fluent-cart=fct_payment_listener_ipn&method=stripe"
 
@@ -22,7 +26,8 @@ def webhook_url(site: Site, reported_site_url: str) -> str:
 
 def settings_view(effective: ss.EffectiveSettings, site: Site, reported_site_url: str, *,
                   cards: dict[str, dict[str, Any] | None] | None = None,
-                  connect_modes: set[str] | None = None) -> dict[str, Any]:
+                  connect_modes: set[str] | None = None,
+                  health: Mapping[ss.Mode, ModeHealth] | None = None) -> dict[str, Any]:
     view = effective.to_json()
     view["payment_mode"] = effective.payment_mode
     for mode, data in view["modes"].items():
@@ -34,6 +39,8 @@ def settings_view(effective: ss.EffectiveSettings, site: Site, reported_site_url
         data["account"] = card
         data["reconnect_needed"] = bool(card and card.get("reconnect_needed"))
         data["connect_available"] = mode in (connect_modes or set())
+        mode_health = (health or {}).get(mode)
+        data["webhook_health"] = health_view(mode_health, mode, effective) if mode_health else None
     view["webhook_url"] = webhook_url(site, reported_site_url)
     view["events"] = [{"type": name, "description": text} for name, text in RECOMMENDED_EVENTS]
     view["add_endpoint_links"] = {m: add_endpoint_link(m) for m in ss.MODES}

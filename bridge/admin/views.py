@@ -16,6 +16,7 @@ from bridge.fluentcart import stripe_settings as ss
 from bridge.keys import account_cache_key, config_key, database_key, signed_request_key, site_key, stripe_key
 from bridge.logs import fields
 from bridge.settings_service import save_settings
+from bridge.webhooks.health import read_health
 
 log = logging.getLogger("bridge.admin")
 routes = web.RouteTableDef()
@@ -30,7 +31,7 @@ async def _view(request: web.Request, effective: ss.EffectiveSettings | None = N
         effective = ss.effective(stored, site.config, store_mode, site.key_material())
     cards = await connect.account_cards(db, site, app[stripe_key], effective, stored, app[account_cache_key])
     return settings_view(effective, site, request[signed_request_key].site_url, cards=cards,
-                         connect_modes=set(app[config_key].platforms))
+                         connect_modes=set(app[config_key].platforms), health=await read_health(db))
 
 
 @routes.get("/stripe/settings")

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import aiomysql
-import pymysql
 
+from bridge.storage.once import insert_once
 from bridge.storage.tables import Tables
-
-_DUPLICATE_KEY = 1062
 
 
 async def claim_nonce(cur: aiomysql.Cursor, tables: Tables, nonce: str) -> bool:
     """True the first time a nonce is seen, False on any replay."""
-    try:
-        await cur.execute(f"INSERT INTO {tables.bridge_nonces} (nonce, seen_at) VALUES (%s, UTC_TIMESTAMP())",
-                          (nonce,))
-    except pymysql.err.IntegrityError as exc:
-        if exc.args and exc.args[0] == _DUPLICATE_KEY:
-            return False
-        raise
-    return True
+    return await insert_once(cur, f"INSERT INTO {tables.bridge_nonces} (nonce, seen_at) VALUES (%s, UTC_TIMESTAMP())",
+                             (nonce,))
 
 
 async def purge_nonces(cur: aiomysql.Cursor, tables: Tables, older_than_s: int) -> int:

@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import aiomysql
-import pymysql
 
+from bridge.storage.once import insert_once
 from bridge.storage.tables import Tables
-
-_DUPLICATE_KEY = 1062
 
 
 @dataclass(frozen=True)
@@ -67,15 +65,9 @@ async def record_outcome(cur: aiomysql.Cursor, tables: Tables, state_id: int, ou
 
 async def claim_code(cur: aiomysql.Cursor, tables: Tables, code_hash: str) -> bool:
     """True the first time an authorization code is presented, False ever after."""
-    try:
-        await cur.execute(
-            f"INSERT INTO {tables.bridge_oauth_codes} (code_hash, used_at) VALUES (%s, UTC_TIMESTAMP())", (code_hash,)
-        )
-    except pymysql.err.IntegrityError as exc:
-        if exc.args and exc.args[0] == _DUPLICATE_KEY:
-            return False
-        raise
-    return True
+    return await insert_once(
+        cur, f"INSERT INTO {tables.bridge_oauth_codes} (code_hash, used_at) VALUES (%s, UTC_TIMESTAMP())", (code_hash,)
+    )
 
 
 async def purge_states(cur: aiomysql.Cursor, tables: Tables, older_than_s: int) -> None:

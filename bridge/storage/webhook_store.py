@@ -13,6 +13,7 @@ from bridge.storage.tables import Tables
 
 _DUPLICATE_KEY = 1062
 PENDING, APPLIED, IGNORED, SUPERSEDED, DEAD = "pending", "applied", "ignored", "superseded", "dead"
+SENT = "sent"  # a notification WordPress acknowledged
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,15 @@ async def fail(cur: aiomysql.Cursor, tables: Tables, row_id: int, error: str, *,
 
 
 async def requeue(cur: aiomysql.Cursor, tables: Tables, *, event_ids: list[str] | None = None,
-                  statuses: tuple[str, ...] = (DEAD,)) -> int:
+                  statuses: tuple[str, ...] = (DEAD,), mode: str | None = None) -> int:
     """Put dead (or failing) events back to pending now, with a fresh attempt count; returns how many."""
     placeholders = ", ".join(["%s"] * len(statuses))
     sql = (f"UPDATE {tables.bridge_events} SET status = %s, attempts = 0, next_attempt_at = UTC_TIMESTAMP(3) "
            f"WHERE status IN ({placeholders})")
     args: list[Any] = [PENDING, *statuses]
+    if mode is not None:
+        sql += " AND mode = %s"
+        args.append(mode)
     if event_ids is not None:
         if not event_ids:
             return 0
@@ -132,6 +136,57 @@ async def enqueue_notification(cur: aiomysql.Cursor, tables: Tables, event_id: s
         "VALUES (%s, %s, %s, UTC_TIMESTAMP(3))",
         (event_id, body, PENDING),
     )
+
+
+@dataclass(frozen=True)
+class Notification:
+    id: int
+    event_id: str
+    body: str
+    attempts: int  # counting the one just claimed
+
+
+async def claim_notification(cur: aiomysql.Cursor, tables: Tables, *, lease_s: float) -> Notification | None:
+    """Lease the next due notice: lock it (other processes SKIP it), count the attempt and move its next
+    attempt ``lease_s`` ahead, all committed before the HTTP call. No transaction stays open while WordPress
+    answers, and a sidecar that dies mid-send only delays the notice until the lease runs out."""
+    await cur.execute(
+        f"SELECT id, event_id, body, attempts FROM {tables.bridge_notifications} "
+        "WHERE status = %s AND next_attempt_at <= UTC_TIMESTAMP(3) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+        (PENDING,),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    await cur.execute(
+        f"UPDATE {tables.bridge_notifications} SET attempts = attempts + 1, "
+        "next_attempt_at = UTC_TIMESTAMP(3) + INTERVAL %s MICROSECOND WHERE id = %s",
+        (int(lease_s * 1_000_000), row[0]),
+    )
+    return Notification(int(row[0]), str(row[1]), str(row[2]), int(row[3]) + 1)
+
+
+async def notification_sent(cur: aiomysql.Cursor, tables: Tables, row_id: int) -> None:
+    await cur.execute(
+        f"UPDATE {tables.bridge_notifications} SET status = %s, last_error = NULL WHERE id = %s AND status = %s",
+        (SENT, row_id, PENDING),
+    )
+
+
+async def notification_failed(cur: aiomysql.Cursor, tables: Tables, row_id: int, error: str, *,
+                              retry_in_s: float | None) -> None:
+    """Keep the error; retry after ``retry_in_s``, or give up (``None``): status dead, error kept."""
+    if retry_in_s is None:
+        await cur.execute(
+            f"UPDATE {tables.bridge_notifications} SET status = %s, last_error = %s WHERE id = %s AND status = %s",
+            (DEAD, error, row_id, PENDING),
+        )
+    else:
+        await cur.execute(
+            f"UPDATE {tables.bridge_notifications} SET last_error = %s, "
+            "next_attempt_at = UTC_TIMESTAMP(3) + INTERVAL %s MICROSECOND WHERE id = %s AND status = %s",
+            (error, int(retry_in_s * 1_000_000), row_id, PENDING),
+        )
 
 
 @dataclass(frozen=True)
@@ -181,13 +236,21 @@ async def health(cur: aiomysql.Cursor, tables: Tables, mode: str) -> ModeHealth:
     )
 
 
-async def list_events(cur: aiomysql.Cursor, tables: Tables, statuses: tuple[str, ...], limit: int = 50
-                      ) -> list[dict[str, Any]]:
+async def list_events(cur: aiomysql.Cursor, tables: Tables, statuses: tuple[str, ...], limit: int = 50, *,
+                      mode: str | None = None) -> list[dict[str, Any]]:
     placeholders = ", ".join(["%s"] * len(statuses))
+    by_mode = " AND mode = %s" if mode is not None else ""
     await cur.execute(
         f"SELECT event_id, type, mode, status, attempts, last_error, received_at FROM {tables.bridge_events} "
-        f"WHERE status IN ({placeholders}) ORDER BY id DESC LIMIT %s",
-        (*statuses, limit),
+        f"WHERE status IN ({placeholders}){by_mode} ORDER BY id DESC LIMIT %s",
+        (*statuses, *([mode] if mode is not None else []), limit),
     )
     return [{"event_id": r[0], "type": r[1], "mode": r[2], "status": r[3], "attempts": int(r[4]),
              "last_error": r[5], "received_at": r[6].strftime("%Y-%m-%dT%H:%M:%SZ")} for r in await cur.fetchall()]
+
+
+async def stored_payload(cur: aiomysql.Cursor, tables: Tables, event_id: str) -> str | None:
+    """The body stored for ``event_id`` exactly as it was received, or None when no such event is stored."""
+    await cur.execute(f"SELECT payload FROM {tables.bridge_events} WHERE event_id = %s", (event_id,))
+    row = await cur.fetchone()
+    return str(row[0]) if row else None

@@ -352,6 +352,15 @@
 			node.appendChild(connectCard(mode));
 		}
 		node.appendChild(manualKeys(mode, data, wpConfig));
+		if (window.fctBridgeWebhooks) {
+			// assets/stripe-webhooks.js: health, register, test event, check and dead letters of this mode.
+			node.appendChild(window.fctBridgeWebhooks.section(mode, data, {
+				h: h,
+				api: api,
+				describeError: describeError,
+				isObject: isObject,
+			}));
+		}
 		return node;
 	}
 

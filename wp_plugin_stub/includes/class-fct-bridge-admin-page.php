@@ -80,7 +80,8 @@ class FCT_Bridge_Admin_Page {
 			return;
 		}
 
-		wp_enqueue_script( 'fct-bridge-stripe-settings', $base . 'stripe-settings.js', array(), FCT_BRIDGE_VERSION, true );
+		wp_enqueue_script( 'fct-bridge-stripe-webhooks', $base . 'stripe-webhooks.js', array(), FCT_BRIDGE_VERSION, true );
+		wp_enqueue_script( 'fct-bridge-stripe-settings', $base . 'stripe-settings.js', array( 'fct-bridge-stripe-webhooks' ), FCT_BRIDGE_VERSION, true );
 		$data = array(
 			'restUrl'     => esc_url_raw( rest_url( FCT_Bridge_REST_Controller::REST_NAMESPACE . '/' ) ),
 			'nonce'       => wp_create_nonce( 'wp_rest' ),

@@ -34,10 +34,11 @@ class FCT_Bridge_Client {
 	 * @param string            $method HTTP method (GET, POST, PUT, …).
 	 * @param string            $path   Path and query, starting with `/admin/v1/`.
 	 * @param array|object|null $json   Body, JSON-encoded with wp_json_encode; null for no body.
+	 * @param int               $timeout Seconds to wait (longer for actions that call Stripe or the public URL).
 	 * @return array|WP_Error `array( 'status' => int, 'body' => mixed )` (body decoded with JSON
 	 *                        objects kept as objects, so `{}` stays `{}`), or WP_Error with a status.
 	 */
-	public function admin_request( $method, $path, $json = null ) {
+	public function admin_request( $method, $path, $json = null, $timeout = self::ADMIN_TIMEOUT ) {
 		$config = self::config();
 		if ( is_wp_error( $config ) ) {
 			return $config;
@@ -83,7 +84,7 @@ class FCT_Bridge_Client {
 				'method'             => $method,
 				'headers'            => $headers,
 				'body'               => '' === $body ? null : $body,
-				'timeout'            => self::ADMIN_TIMEOUT,
+				'timeout'            => (int) $timeout,
 				'redirection'        => 0,
 				// The sidecar listens on loopback, which WordPress treats as unsafe by default.
 				'reject_unsafe_urls' => false,

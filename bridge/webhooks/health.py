@@ -1,0 +1,25 @@
+"""What the settings page says about webhook deliveries per mode: last verified and last refused
+delivery, pending and dead counts, and a warning when an active store has never heard from Stripe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridge.fluentcart import stripe_settings as ss
+from bridge.storage import webhook_store as store
+from bridge.storage.database import Database
+
+
+async def read_health(db: Database) -> dict[ss.Mode, store.ModeHealth]:
+    async with db.transaction() as cur:
+        return {mode: await store.health(cur, db.tables, mode) for mode in ss.MODES}
+
+
+def health_view(health: store.ModeHealth, mode: ss.Mode, effective: ss.EffectiveSettings) -> dict[str, Any]:
+    view = health.to_json()
+    view["warning"] = None
+    if effective.is_active and effective.store_mode == mode and health.last_verified_at is None:
+        view["warning"] = (f"Stripe payments are active in {mode} mode, but no verified webhook event has arrived "
+                           f"in {mode} mode yet, so orders will not follow payments: register the webhook (or check "
+                           "its URL and signing secret), then send a test event.")
+    return view
