@@ -18,6 +18,7 @@ from bridge.keys import (
     account_cache_key,
     config_key,
     database_key,
+    metrics_key,
     notifier_key,
     redactor_key,
     site_key,
@@ -25,8 +26,10 @@ from bridge.keys import (
     worker_key,
 )
 from bridge.logs import Redactor, fields
+from bridge.metrics import Metrics
 from bridge.middlewares import error_middleware
 from bridge.site import Site
+from bridge.storage import webhook_store
 from bridge.storage.database import Database
 from bridge.storage.nonces import purge_nonces
 from bridge.stripe_api import StripeApi
@@ -46,17 +49,60 @@ def create_app(config: ServiceConfig, site: Site, *, redactor: Redactor | None =
     app[site_key] = site
     app[redactor_key] = redactor or Redactor()
     app[database_key] = Database(site.db, site.tables)
+    app[metrics_key] = metrics = Metrics()
     app[stripe_key] = stripe_api or StripeApi(api_base=config.stripe_api_base, connect_base=config.stripe_connect_base)
+    app[stripe_key].count_into(metrics)
     app[account_cache_key] = AccountCache()
-    app[worker_key] = Worker(app[database_key], site, app[stripe_key], HANDLERS, concurrency=config.workers)
+    app[worker_key] = Worker(app[database_key], site, app[stripe_key], HANDLERS, concurrency=config.workers,
+                             metrics=metrics)
     app[notifier_key] = Notifier(app[database_key], site)
-    app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx, worker_ctx, notify_ctx])
+    app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx, worker_ctx, notify_ctx, public_listener_ctx])
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_view)
     app.router.add_get("/openapi.json", openapi)
     app.add_routes(webhook_routes)
     app.add_subapp("/admin/v1", create_admin_app())
     return app
+
+
+def create_public_app(app: web.Application) -> web.Application:
+    """The public listener's app: only the webhook endpoint, sharing the main app's state."""
+    public = web.Application(middlewares=[error_middleware], client_max_size=app[config_key].max_webhook_bytes + 1)
+    public[config_key] = app[config_key]
+    public[site_key] = app[site_key]
+    public[database_key] = app[database_key]
+    public[worker_key] = app[worker_key]
+    public[metrics_key] = app[metrics_key]
+    public.router.add_get("/healthz", healthz)
+    public.add_routes(webhook_routes)
+    return public
+
+
+async def public_listener_ctx(app: web.Application) -> AsyncIterator[None]:
+    config = app[config_key]
+    if config.public_port is None:
+        yield
+        return
+    runner = web.AppRunner(create_public_app(app), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, config.public_host, config.public_port).start()
+    log.info("public webhook listener", extra=fields(host=config.public_host, port=config.public_port))
+    yield
+    await runner.cleanup()
+
+
+async def metrics_view(request: web.Request) -> web.Response:
+    """Prometheus text format; gauges of pending and dead events are read from the database at scrape time."""
+    metrics = request.app[metrics_key]
+    try:
+        async with request.app[database_key].transaction() as cur:
+            for (status, mode), count in (await webhook_store.counts(cur, request.app[site_key].tables)).items():
+                metrics.events.labels(status, mode).set(count)
+    except BridgeError as exc:
+        log.warning("metrics without event counts", extra=fields(detail=str(exc)))
+    return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8",
+                        headers={"Cache-Control": "no-store"})
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:

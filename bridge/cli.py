@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default 127.0.0.1, or $FCT_BRIDGE_HOST)")
     serve.add_argument("--port", type=int, help="port (default 8787, or $FCT_BRIDGE_PORT)")
     serve.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
+    serve.add_argument("--public-port", type=int,
+                       help="also serve only POST /webhooks/stripe on this port (or $FCT_BRIDGE_PUBLIC_PORT)")
+    serve.add_argument("--public-host", help="address of the public listener (default 127.0.0.1)")
     serve.set_defaults(handler=cmd_serve)
 
     schema = groups.add_parser("schema", help="FluentCart-shaped tables").add_subparsers(metavar="ACTION")
@@ -226,7 +229,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bridge.serve import serve
 
     config = load_service_config(wp_config=args.wp_config, host=args.host, port=args.port,
-                                 log_level=args.log_level)
+                                 log_level=args.log_level, public_port=args.public_port,
+                                 public_host=args.public_host)
     serve(config)
     return 0
 

@@ -40,6 +40,10 @@ class ServiceConfig:
     webhook_register_interval_s: float = 30.0
     # How long "Send a test event" waits for the public webhook URL to answer.
     probe_timeout_s: float = 15.0
+    # An optional second listener that serves only POST /webhooks/stripe (what Stripe must reach);
+    # the main listener (admin API, health, /metrics) can then stay internal.
+    public_host: str = DEFAULT_HOST
+    public_port: int | None = None
     stripe_api_base: str = STRIPE_API_BASE
     stripe_connect_base: str = STRIPE_CONNECT_BASE
     platforms: Mapping[str, Platform] = field(default_factory=dict)
@@ -53,25 +57,36 @@ def load_service_config(environ: Mapping[str, str] | None = None, **overrides: o
         "host": env.get("FCT_BRIDGE_HOST", DEFAULT_HOST),
         "port": env.get("FCT_BRIDGE_PORT", str(DEFAULT_PORT)),
         "log_level": env.get("FCT_BRIDGE_LOG_LEVEL", "INFO"),
+        "public_host": env.get("FCT_BRIDGE_PUBLIC_HOST", DEFAULT_HOST),
+        "public_port": env.get("FCT_BRIDGE_PUBLIC_PORT") or None,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     if not values["wp_config"]:
         raise UsageError("no site given: pass --wp-config PATH or set FCT_BRIDGE_WP_CONFIG")
-    try:
-        port = int(str(values["port"]))
-    except ValueError:
-        raise UsageError(f"port must be a number, got {values['port']!r}") from None
-    if not 0 <= port <= 65535:
-        raise UsageError(f"port {port} is out of range")
+    port = _port(values["port"], "port")
+    public_port = None if values["public_port"] is None else _port(values["public_port"], "public port")
+    if public_port is not None and public_port == port and port != 0:
+        raise UsageError("the public port must differ from the main port")
     level = str(values["log_level"]).upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise UsageError(f"log level must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
     return ServiceConfig(
         wp_config=str(values["wp_config"]), host=str(values["host"]), port=port, log_level=level,
+        public_host=str(values["public_host"]), public_port=public_port,
         stripe_api_base=env.get("FCT_BRIDGE_STRIPE_API_BASE", STRIPE_API_BASE).rstrip("/"),
         stripe_connect_base=env.get("FCT_BRIDGE_STRIPE_CONNECT_BASE", STRIPE_CONNECT_BASE).rstrip("/"),
         platforms=platforms_from_env(env),
     )
+
+
+def _port(value: object, what: str) -> int:
+    try:
+        port = int(str(value))
+    except ValueError:
+        raise UsageError(f"{what} must be a number, got {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise UsageError(f"{what} {port} is out of range")
+    return port
 
 
 def platforms_from_env(env: Mapping[str, str]) -> dict[str, Platform]:

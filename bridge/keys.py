@@ -10,6 +10,7 @@ from bridge.admin.signing import SignedRequest
 from bridge.config import ServiceConfig
 from bridge.connect.stripe_calls import AccountCache
 from bridge.logs import Redactor
+from bridge.metrics import Metrics
 from bridge.site import Site
 from bridge.storage.database import Database
 from bridge.stripe_api import StripeApi
@@ -26,5 +27,6 @@ redactor_key = web.AppKey("bridge.redactor", Redactor)
 stripe_key = web.AppKey("bridge.stripe", StripeApi)
 account_cache_key = web.AppKey("bridge.account_cache", AccountCache)
 worker_key = web.AppKey("bridge.worker", Worker)
+metrics_key = web.AppKey("bridge.metrics", Metrics)
 notifier_key: web.AppKey[Notifier] = web.AppKey("bridge.notifier")
 signed_request_key = web.RequestKey("bridge.signed_request", SignedRequest)

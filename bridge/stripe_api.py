@@ -33,6 +33,9 @@ class _CountingClient(stripe.AIOHTTPClient):
         self._count(status)
         return content, status, response_headers
 
+    def count_into(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
     def _count(self, status: int | None) -> None:
         if self._metrics is not None:
             self._metrics.stripe_calls.labels(stripe_outcome(status)).inc()
@@ -44,6 +47,10 @@ class StripeApi:
         self.api_base = api_base
         self.connect_base = connect_base
         self.http = _CountingClient(timeout_s, metrics)
+
+    def count_into(self, metrics: Metrics) -> None:
+        """Count this client's calls in ``metrics`` (an app adopting a client made elsewhere)."""
+        self.http.count_into(metrics)
 
     def client(self, api_key: str) -> stripe.StripeClient:
         return stripe.StripeClient(

@@ -25,6 +25,7 @@ class StoredEvent:
     created: int
     payload: str
     attempts: int
+    age_s: float = 0.0  # time since it was received, at claim time (drain lag)
 
 
 async def record_delivery(cur: aiomysql.Cursor, tables: Tables, *, verdict: str, reason: str | None,
@@ -56,14 +57,16 @@ async def insert_event(cur: aiomysql.Cursor, tables: Tables, *, event_id: str, t
 async def claim_due(cur: aiomysql.Cursor, tables: Tables) -> StoredEvent | None:
     """Lock the next due event; other processes skip it (SKIP LOCKED) until this transaction ends."""
     await cur.execute(
-        f"SELECT id, event_id, type, mode, created, payload, attempts FROM {tables.bridge_events} "
+        f"SELECT id, event_id, type, mode, created, payload, attempts, "
+        f"TIMESTAMPDIFF(MICROSECOND, received_at, UTC_TIMESTAMP(3)) FROM {tables.bridge_events} "
         "WHERE status = %s AND next_attempt_at <= UTC_TIMESTAMP(3) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
         (PENDING,),
     )
     row = await cur.fetchone()
     if row is None:
         return None
-    return StoredEvent(int(row[0]), str(row[1]), str(row[2]), str(row[3]), int(row[4]), str(row[5]), int(row[6]))
+    return StoredEvent(int(row[0]), str(row[1]), str(row[2]), str(row[3]), int(row[4]), str(row[5]), int(row[6]),
+                       age_s=max(int(row[7] or 0), 0) / 1_000_000)
 
 
 async def finish(cur: aiomysql.Cursor, tables: Tables, row_id: int, status: str, note: str | None = None) -> None:
@@ -205,6 +208,16 @@ class ModeHealth:
         return {"last_verified_at": iso(self.last_verified_at), "last_verified_event": self.last_verified_event,
                 "last_rejected_at": iso(self.last_rejected_at), "last_rejected_reason": self.last_rejected_reason,
                 "pending": self.pending, "dead": self.dead}
+
+
+async def counts(cur: aiomysql.Cursor, tables: Tables) -> dict[tuple[str, str], int]:
+    """Pending and dead events per (status, mode), for the metrics gauges."""
+    await cur.execute(
+        f"SELECT status, mode, COUNT(*) FROM {tables.bridge_events} WHERE status IN (%s, %s) GROUP BY status, mode",
+        (PENDING, DEAD),
+    )
+    found = {(str(s), str(m)): int(n) for s, m, n in await cur.fetchall()}
+    return {(s, m): found.get((s, m), 0) for s in (PENDING, DEAD) for m in ("test", "live")}
 
 
 async def health(cur: aiomysql.Cursor, tables: Tables, mode: str) -> ModeHealth:

@@ -7,12 +7,13 @@ a bad signature or body; 413 over the size limit; 503 when the database cannot s
 from __future__ import annotations
 
 import logging
+import time
 
 from aiohttp import web
 
 from bridge.errors import BridgeError
 from bridge.fluentcart import settings_store
-from bridge.keys import config_key, database_key, site_key, worker_key
+from bridge.keys import config_key, database_key, metrics_key, site_key, worker_key
 from bridge.logs import fields
 from bridge.storage import webhook_store as store
 from bridge.webhooks.intake import Rejection, verify_delivery
@@ -24,16 +25,33 @@ routes = web.RouteTableDef()
 
 @routes.post("/webhooks/stripe")
 async def receive(request: web.Request) -> web.Response:
+    started = time.perf_counter()
+    try:
+        response, verdict, mode = await _receive(request)
+    except BridgeError:
+        _count(request, "unavailable", None, started)
+        raise
+    _count(request, verdict, mode, started)
+    return response
+
+
+def _count(request: web.Request, verdict: str, mode: str | None, started: float) -> None:
+    metrics = request.config_dict[metrics_key]
+    metrics.deliveries.labels(verdict, mode or "unknown").inc()
+    metrics.ack_seconds.labels(verdict).observe(time.perf_counter() - started)
+
+
+async def _receive(request: web.Request) -> tuple[web.Response, str, str | None]:
     app = request.config_dict
     site, db, limit = app[site_key], app[database_key], app[config_key].max_webhook_bytes
     if request.content_length is not None and request.content_length > limit:
-        return await _reject(request, Rejection(413, f"body over {limit} bytes"))
+        return await _reject(request, Rejection(413, f"body over {limit} bytes")), "rejected", None
     body = await request.content.read(limit + 1)
     async with db.transaction() as cur:
         stored, store_mode = await settings_store.read_state(cur, site)
     verdict = verify_delivery(body, request.headers.get("Stripe-Signature"), signing_secrets(site, stored), limit)
     if isinstance(verdict, Rejection):
-        return await _reject(request, verdict)
+        return await _reject(request, verdict), "rejected", verdict.mode
     # A test event reaching a live store is kept and acknowledged, never applied to live orders.
     ignored = verdict.mode == "test" and store_mode == "live"
     status = store.IGNORED if ignored else store.PENDING
@@ -49,7 +67,8 @@ async def receive(request: web.Request) -> web.Response:
         app[worker_key].wake()
     log.info("webhook stored", extra=fields(event=verdict.event_id, type=verdict.type, mode=verdict.mode,
                                              outcome=outcome))
-    return web.json_response({"received": verdict.event_id, "mode": verdict.mode, "outcome": outcome})
+    answer = {"received": verdict.event_id, "mode": verdict.mode, "outcome": outcome}
+    return web.json_response(answer), outcome, verdict.mode
 
 
 async def _reject(request: web.Request, rejection: Rejection) -> web.Response:

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ from bridge.errors import BridgeError
 from bridge.fluentcart import settings_store
 from bridge.fluentcart import stripe_settings as ss
 from bridge.logs import fields
+from bridge.metrics import Metrics
 from bridge.site import Site
 from bridge.storage import webhook_store as store
 from bridge.storage.database import Database
@@ -35,8 +37,9 @@ def backoff_s(attempts: int) -> float:
 
 class Worker:
     def __init__(self, db: Database, site: Site, api: StripeApi, handlers: Mapping[str, Handler], *,
-                 concurrency: int = 2, poll_s: float = 0.5) -> None:
+                 concurrency: int = 2, poll_s: float = 0.5, metrics: Metrics | None = None) -> None:
         self.db, self.site, self.api, self.handlers = db, site, api, handlers
+        self.metrics = metrics
         self.concurrency, self.poll_s = concurrency, poll_s
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -80,6 +83,8 @@ class Worker:
     async def step(self) -> bool:
         """Claim and apply one due event; False when none is due."""
         failure: tuple[store.StoredEvent, str, float | None] | None = None
+        outcome: Outcome | None = None
+        started = time.perf_counter()
         async with self.db.transaction() as cur:
             event = await store.claim_due(cur, self.site.tables)
             if event is None:
@@ -105,7 +110,17 @@ class Worker:
         if failure is not None:
             log.warning("event not applied", extra=fields(event=failure[0].event_id, type=failure[0].type,
                                                           error=failure[1], dead=failure[2] is None))
+        self._observe(event, outcome, time.perf_counter() - started)
         return True
+
+    def _observe(self, event: store.StoredEvent, outcome: Outcome | None, seconds: float) -> None:
+        if self.metrics is None:
+            return
+        label = outcome.status if outcome is not None else "failed"
+        self.metrics.applied.labels(label, event.type).inc()
+        self.metrics.apply_seconds.observe(seconds)
+        if outcome is not None:
+            self.metrics.drain_lag_seconds.observe(event.age_s + seconds)
 
     async def _apply(self, cur: Any, event: store.StoredEvent) -> Outcome:
         handler = self.handlers.get(event.type)
