@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from bridge import cli_webhooks
+from bridge import cli_secrets, cli_webhooks
 from bridge.config import load_service_config
 from bridge.errors import BridgeError, UsageError, WpConfigInvalid
 from bridge.fluentcart import settings_store
@@ -27,6 +27,7 @@ from bridge.stripe_api import stripe_api_from_env
 from bridge.wordpress.wp_config import WELL_KNOWN, WpConfig, load_wp_config, parse_db_host
 
 PROG = "fct-bridge"
+CANNOT_DECRYPT_HINT = "cannot decrypt: were LOGGED_IN_KEY/LOGGED_IN_SALT changed? run `fct-bridge secrets rotate`"
 _SALT_NAMES = ("LOGGED_IN_KEY", "LOGGED_IN_SALT", "FLUENT_CART_ENCRYPTION_KEY")
 
 
@@ -80,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     create.set_defaults(handler=cmd_schema_create)
 
     cli_webhooks.add_commands(groups, lambda args: site_from_config(_config(args)))
+    cli_secrets.add_commands(groups, lambda args: site_from_config(_config(args)))
     return parser
 
 
@@ -185,7 +187,7 @@ def settings_lines(view: ss.EffectiveSettings) -> list[str]:
         lines.append(f"[{mode}]")
         lines.append(f"  publishable:  {m.publishable_key or '-'} ({m.publishable_source})")
         for label, secret in (("secret key", m.secret_key), ("webhook", m.webhook_secret)):
-            state = "" if secret.decryptable else " — cannot decrypt: were LOGGED_IN_KEY/LOGGED_IN_SALT changed?"
+            state = "" if secret.decryptable else f" — {CANNOT_DECRYPT_HINT}"
             lines.append(f"  {label + ':':<13} {secret.masked or '-'} ({secret.source}){state}")
         lines.append(f"  account:      {m.account_id or '-'}")
     return lines

@@ -31,7 +31,7 @@
 		});
 	});
 	const RETRY_HINT = 'Your changes are still in the form; click Save Settings to try again.';
-	const DECRYPT_WARNING = 'cannot decrypt — were LOGGED_IN_KEY/LOGGED_IN_SALT changed?';
+	const DECRYPT_WARNING = 'cannot decrypt — were LOGGED_IN_KEY/LOGGED_IN_SALT changed? Run fct-bridge secrets rotate on the server.';
 
 	const app = document.getElementById('fct-bridge-stripe-app');
 	if (!app) {
