@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from bridge import cli_secrets, cli_webhooks
+from bridge import cli_doctor, cli_secrets, cli_webhooks
 from bridge.config import load_service_config
 from bridge.errors import BridgeError, UsageError, WpConfigInvalid
 from bridge.fluentcart import settings_store
@@ -82,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_webhooks.add_commands(groups, lambda args: site_from_config(_config(args)))
     cli_secrets.add_commands(groups, lambda args: site_from_config(_config(args)))
+    cli_doctor.add_commands(groups, _config)
     return parser
 
 
