@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any
 
 import aiomysql
-import pymysql
 
+from bridge.storage.once import insert_once
 from bridge.storage.tables import Tables
 
-_DUPLICATE_KEY = 1062
 PENDING, APPLIED, IGNORED, SUPERSEDED, DEAD = "pending", "applied", "ignored", "superseded", "dead"
 SENT = "sent"  # a notification WordPress acknowledged
 
@@ -40,18 +39,12 @@ async def record_delivery(cur: aiomysql.Cursor, tables: Tables, *, verdict: str,
 async def insert_event(cur: aiomysql.Cursor, tables: Tables, *, event_id: str, type_: str, mode: str, created: int,
                        payload: str, status: str, note: str | None = None) -> bool:
     """True when the event is new; False when this id was stored before (a redelivery)."""
-    try:
-        await cur.execute(
-            f"INSERT INTO {tables.bridge_events} (event_id, type, mode, created, payload, status, next_attempt_at, "
-            "received_at, note) VALUES (%s, %s, %s, %s, %s, %s, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), %s)",
-            (event_id, type_, mode, created, payload, status, note),
-        )
-    except pymysql.err.IntegrityError as exc:
-        # A duplicate key fails this statement only; the transaction goes on.
-        if exc.args and exc.args[0] == _DUPLICATE_KEY:
-            return False
-        raise
-    return True
+    return await insert_once(
+        cur,
+        f"INSERT INTO {tables.bridge_events} (event_id, type, mode, created, payload, status, next_attempt_at, "
+        "received_at, note) VALUES (%s, %s, %s, %s, %s, %s, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), %s)",
+        (event_id, type_, mode, created, payload, status, note),
+    )
 
 
 async def claim_due(cur: aiomysql.Cursor, tables: Tables) -> StoredEvent | None:
