@@ -68,6 +68,25 @@ async def fetch_one(cur: aiomysql.Cursor, sql: str, args: tuple[Any, ...]) -> tu
     return row
 
 
+async def fetch_locked(cur: aiomysql.Cursor, table: str, columns: str, where: str, args: tuple[Any, ...],
+                       order: str = "ORDER BY id") -> tuple[Any, ...] | None:
+    """The first row matching ``where``, locked — found with a plain read, then locked by primary key.
+
+    For lookups FluentCart has no index for (JSON meta fields, vendor_subscription_id): a locking scan
+    would lock, or wait on, every row it passes. The locked re-read repeats ``where``, so a row changed
+    in between is looked up again rather than trusted.
+    """
+    for _ in range(3):
+        found = await fetch_one(cur, f"SELECT id FROM {table} WHERE {where} {order} LIMIT 1", args)
+        if found is None:
+            return None
+        row = await fetch_one(cur, f"SELECT {columns} FROM {table} WHERE id = %s AND ({where}) FOR UPDATE",
+                              (found[0], *args))
+        if row is not None:
+            return row
+    return None
+
+
 # ---------------------------------------------------------------------------------------------- orders
 
 async def order_by_id(cur: aiomysql.Cursor, t: Tables, order_id: int) -> Order | None:
@@ -139,8 +158,7 @@ async def insert_renewal_order(cur: aiomysql.Cursor, t: Tables, parent: Order, t
 # --------------------------------------------------------------------------------------- subscriptions
 
 async def subscription_by_vendor_id(cur: aiomysql.Cursor, t: Tables, vendor_id: str) -> Subscription | None:
-    row = await fetch_one(cur, f"SELECT {_SUB} FROM {t.fct_subscriptions} WHERE vendor_subscription_id = %s "
-                            "ORDER BY id LIMIT 1 FOR UPDATE", (vendor_id,))
+    row = await fetch_locked(cur, t.fct_subscriptions, _SUB, "vendor_subscription_id = %s", (vendor_id,))
     return Subscription(*row) if row else None
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import aiomysql
 
-from bridge.storage.fct_orders import fetch_one
+from bridge.storage.fct_orders import fetch_locked, fetch_one
 from bridge.storage.tables import Tables
 
 _TX = "id, order_id, order_type, transaction_type, status, total, currency, vendor_charge_id, subscription_id"
@@ -87,12 +87,8 @@ async def charge_of_order(cur: aiomysql.Cursor, t: Tables, order_id: int, *, sta
 
 async def transaction_by_session(cur: aiomysql.Cursor, t: Tables, session_id: str) -> Transaction | None:
     """Hosted checkout: the transaction whose meta.session_id is this session, else whose vendor id is it."""
-    row = await fetch_one(
-        cur,
-        f"SELECT {_TX} FROM {t.fct_order_transactions} "
-        "WHERE JSON_UNQUOTE(JSON_EXTRACT(meta, '$.session_id')) = %s ORDER BY id DESC LIMIT 1 FOR UPDATE",
-        (session_id,),
-    )
+    row = await fetch_locked(cur, t.fct_order_transactions, _TX,
+                             "JSON_UNQUOTE(JSON_EXTRACT(meta, '$.session_id')) = %s", (session_id,), "ORDER BY id DESC")
     if row is None:
         row = await fetch_one(cur, f"SELECT {_TX} FROM {t.fct_order_transactions} WHERE vendor_charge_id = %s "
                                 "ORDER BY id DESC LIMIT 1 FOR UPDATE", (session_id,))
@@ -109,11 +105,11 @@ async def local_refund(cur: aiomysql.Cursor, t: Tables, order_id: int, parent_id
                        total: int) -> Transaction | None:
     """A refund FluentCart recorded itself (no Stripe id yet) for this parent and amount. FluentCart's own
     rows name the parent in meta.parent_id, its webhook rows in meta.transaction_id: either is accepted."""
-    row = await fetch_one(
-        cur,
-        f"SELECT {_TX} FROM {t.fct_order_transactions} WHERE order_id = %s AND transaction_type = 'refund' "
-        "AND vendor_charge_id = '' AND total = %s AND (JSON_UNQUOTE(JSON_EXTRACT(meta, '$.parent_id')) = %s "
-        "OR JSON_UNQUOTE(JSON_EXTRACT(meta, '$.transaction_id')) = %s) ORDER BY id LIMIT 1 FOR UPDATE",
+    row = await fetch_locked(
+        cur, t.fct_order_transactions, _TX,
+        "order_id = %s AND transaction_type = 'refund' AND vendor_charge_id = '' AND total = %s "
+        "AND (JSON_UNQUOTE(JSON_EXTRACT(meta, '$.parent_id')) = %s "
+        "OR JSON_UNQUOTE(JSON_EXTRACT(meta, '$.transaction_id')) = %s)",
         (order_id, total, str(parent_id), str(parent_id)),
     )
     return Transaction(*row) if row else None
@@ -127,10 +123,9 @@ async def has_payment(cur: aiomysql.Cursor, t: Tables, vendor_id: str) -> bool:
 
 
 async def has_failed_attempt(cur: aiomysql.Cursor, t: Tables, invoice_id: str, attempt: int) -> bool:
-    row = await fetch_one(
-        cur,
-        f"SELECT id FROM {t.fct_order_transactions} WHERE vendor_charge_id = %s AND status = 'failed' "
-        "AND JSON_UNQUOTE(JSON_EXTRACT(meta, '$.attempt_count')) = %s LIMIT 1 FOR UPDATE",
+    row = await fetch_locked(
+        cur, t.fct_order_transactions, "id",
+        "vendor_charge_id = %s AND status = 'failed' AND JSON_UNQUOTE(JSON_EXTRACT(meta, '$.attempt_count')) = %s",
         (invoice_id, str(attempt)),
     )
     return row is not None

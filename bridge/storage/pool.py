@@ -79,8 +79,10 @@ async def create_pool(params: DbParams, *, minsize: int = 1, maxsize: int = 10,
         "connect_timeout": connect_timeout,
         "minsize": minsize,
         "maxsize": maxsize,
-        # Stored timestamps are UTC like FluentCart's; pin the session so NOW() agrees.
-        "init_command": "SET time_zone = '+00:00'",
+        # Correctness rests on row locks and unique keys, not on repeatable reads; READ COMMITTED takes no gap
+        # locks and drops locks on rows a locking scan did not match, which keeps concurrent webhook workers
+        # (and WordPress itself) out of each other's way. SQL always writes times with UTC_TIMESTAMP().
+        "init_command": "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
     }
     if params.socket:
         kwargs["unix_socket"] = params.socket

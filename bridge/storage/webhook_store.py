@@ -52,7 +52,10 @@ async def claim_due(cur: aiomysql.Cursor, tables: Tables) -> StoredEvent | None:
     await cur.execute(
         f"SELECT id, event_id, type, mode, created, payload, attempts, "
         f"TIMESTAMPDIFF(MICROSECOND, received_at, UTC_TIMESTAMP(3)) FROM {tables.bridge_events} "
-        "WHERE status = %s AND next_attempt_at <= UTC_TIMESTAMP(3) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+        # In the order of the `due` index, so the locking read touches the one row it returns (ordering by
+        # id made InnoDB lock every due row on the way, starving the other workers and the intake).
+        "WHERE status = %s AND next_attempt_at <= UTC_TIMESTAMP(3) ORDER BY next_attempt_at, id "
+        "LIMIT 1 FOR UPDATE SKIP LOCKED",
         (PENDING,),
     )
     row = await cur.fetchone()
@@ -108,22 +111,22 @@ async def requeue(cur: aiomysql.Cursor, tables: Tables, *, event_ids: list[str] 
 async def is_stale(cur: aiomysql.Cursor, tables: Tables, object_type: str, object_id: str, created: int,
                    event_id: str) -> bool:
     """The ordering guard, inside the apply transaction: True when a newer event already wrote this object;
-    otherwise this event becomes the object's newest."""
+    otherwise this event becomes the object's newest. One upsert (which also locks the object's row until
+    commit) instead of read-then-write, which deadlocked between workers."""
     await cur.execute(
-        f"SELECT event_created FROM {tables.bridge_object_versions} WHERE object_type = %s AND object_id = %s "
-        "FOR UPDATE",
+        f"INSERT INTO {tables.bridge_object_versions} (object_type, object_id, event_created, event_id) "
+        "VALUES (%s, %s, %s, %s) ON DUPLICATE KEY UPDATE "
+        # Assignments run left to right: event_id is decided against the old event_created.
+        "event_id = IF(VALUES(event_created) >= event_created, VALUES(event_id), event_id), "
+        "event_created = GREATEST(event_created, VALUES(event_created))",
+        (object_type, object_id, created, event_id),
+    )
+    await cur.execute(
+        f"SELECT event_created FROM {tables.bridge_object_versions} WHERE object_type = %s AND object_id = %s",
         (object_type, object_id),
     )
     row = await cur.fetchone()
-    if row is not None and int(row[0]) > created:
-        return True
-    await cur.execute(
-        f"INSERT INTO {tables.bridge_object_versions} (object_type, object_id, event_created, event_id) "
-        "VALUES (%s, %s, %s, %s) ON DUPLICATE KEY UPDATE event_created = VALUES(event_created), "
-        "event_id = VALUES(event_id)",
-        (object_type, object_id, created, event_id),
-    )
-    return False
+    return row is not None and int(row[0]) > created
 
 
 async def enqueue_notification(cur: aiomysql.Cursor, tables: Tables, event_id: str, body: str) -> None:

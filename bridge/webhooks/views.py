@@ -12,12 +12,10 @@ import time
 from aiohttp import web
 
 from bridge.errors import BridgeError
-from bridge.fluentcart import settings_store
-from bridge.keys import config_key, database_key, metrics_key, site_key, worker_key
+from bridge.keys import config_key, database_key, intake_state_key, metrics_key, site_key, worker_key
 from bridge.logs import fields
 from bridge.storage import webhook_store as store
 from bridge.webhooks.intake import Rejection, verify_delivery
-from bridge.webhooks.secrets import signing_secrets
 
 log = logging.getLogger("bridge.webhooks")
 routes = web.RouteTableDef()
@@ -47,9 +45,14 @@ async def _receive(request: web.Request) -> tuple[web.Response, str, str | None]
     if request.content_length is not None and request.content_length > limit:
         return await _reject(request, Rejection(413, f"body over {limit} bytes")), "rejected", None
     body = await request.content.read(limit + 1)
-    async with db.transaction() as cur:
-        stored, store_mode = await settings_store.read_state(cur, site)
-    verdict = verify_delivery(body, request.headers.get("Stripe-Signature"), signing_secrets(site, stored), limit)
+    header = request.headers.get("Stripe-Signature")
+    cache = app[intake_state_key]
+    state, cached = await cache.get(db, site)
+    verdict = verify_delivery(body, header, state.secrets, limit)
+    if isinstance(verdict, Rejection) and verdict.status == 400 and cached:
+        state = await cache.refresh(db, site)  # a secret may have changed a moment ago
+        verdict = verify_delivery(body, header, state.secrets, limit)
+    store_mode = state.store_mode
     if isinstance(verdict, Rejection):
         return await _reject(request, verdict), "rejected", verdict.mode
     # A test event reaching a live store is kept and acknowledged, never applied to live orders.

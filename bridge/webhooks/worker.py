@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+import pymysql
 import stripe
 
 from bridge.errors import BridgeError
@@ -93,6 +94,16 @@ class Worker:
                 async with _savepoint(cur):
                     outcome = await self._apply(cur, event)
                 await store.finish(cur, self.site.tables, event.id, outcome.status, outcome.note)
+            except pymysql.err.MySQLError as exc:
+                if not _lock_conflict(exc):
+                    # An SQL error in a handler: counted like any failure (retried, then dead-lettered).
+                    log.exception("handler SQL failed", extra=fields(event=event.event_id, type=event.type))
+                    failure = (event, f"SQL error {exc.args[0] if exc.args else ''}", backoff_s(event.attempts))
+                else:
+                    # MariaDB already rolled the whole transaction back (the event row's lock too): try again
+                    # now, without counting an attempt — a deadlock says nothing about the event.
+                    log.info("lock conflict, retrying", extra=fields(event=event.event_id, code=exc.args[0]))
+                    return True
             except CannotApply as exc:
                 failure = (event, str(exc), None)
             except BridgeError as exc:  # NotYetApplicable, Stripe unreachable, …
@@ -110,7 +121,7 @@ class Worker:
         if failure is not None:
             log.warning("event not applied", extra=fields(event=failure[0].event_id, type=failure[0].type,
                                                           error=failure[1], dead=failure[2] is None))
-        self._observe(event, outcome, time.perf_counter() - started)
+        self._observe(event, outcome if failure is None else None, time.perf_counter() - started)
         return True
 
     def _observe(self, event: store.StoredEvent, outcome: Outcome | None, seconds: float) -> None:
@@ -144,13 +155,21 @@ class Worker:
         return self.api.client(secret) if secret else None
 
 
+_LOCK_CONFLICTS = {1205, 1213}  # lock wait timeout, deadlock
+
+
+def _lock_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, pymysql.err.MySQLError) and bool(exc.args) and exc.args[0] in _LOCK_CONFLICTS
+
+
 @contextlib.asynccontextmanager
 async def _savepoint(cur: Any) -> Any:
     """Undo a failed handler's writes but keep the transaction (and the event row's lock) to record why."""
     await cur.execute("SAVEPOINT apply_event")
     try:
         yield
-    except BaseException:
-        await cur.execute("ROLLBACK TO SAVEPOINT apply_event")
+    except BaseException as exc:
+        if not _lock_conflict(exc):  # after a deadlock the savepoint is gone with the transaction
+            await cur.execute("ROLLBACK TO SAVEPOINT apply_event")
         raise
     await cur.execute("RELEASE SAVEPOINT apply_event")
