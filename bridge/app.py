@@ -18,6 +18,7 @@ from bridge.keys import (
     account_cache_key,
     config_key,
     database_key,
+    inbox_writer_key,
     intake_state_key,
     metrics_key,
     notifier_key,
@@ -35,6 +36,7 @@ from bridge.storage.database import Database
 from bridge.storage.nonces import purge_nonces
 from bridge.stripe_api import StripeApi
 from bridge.webhooks.handlers import HANDLERS
+from bridge.webhooks.inbox_writer import InboxWriter
 from bridge.webhooks.intake_state import IntakeStateCache
 from bridge.webhooks.notify import Notifier
 from bridge.webhooks.views import routes as webhook_routes
@@ -56,6 +58,7 @@ def create_app(config: ServiceConfig, site: Site, *, redactor: Redactor | None =
     app[stripe_key].count_into(metrics)
     app[account_cache_key] = AccountCache()
     app[intake_state_key] = IntakeStateCache()
+    app[inbox_writer_key] = InboxWriter(app[database_key], metrics=metrics)
     app[worker_key] = Worker(app[database_key], site, app[stripe_key], HANDLERS, concurrency=config.workers,
                              metrics=metrics)
     app[notifier_key] = Notifier(app[database_key], site)
@@ -78,6 +81,7 @@ def create_public_app(app: web.Application) -> web.Application:
     public[worker_key] = app[worker_key]
     public[metrics_key] = app[metrics_key]
     public[intake_state_key] = app[intake_state_key]
+    public[inbox_writer_key] = app[inbox_writer_key]
     public.router.add_get("/healthz", healthz)
     public.add_routes(webhook_routes)
     return public

@@ -14,6 +14,7 @@ from bridge.metrics import Metrics
 from bridge.site import Site
 from bridge.storage.database import Database
 from bridge.stripe_api import StripeApi
+from bridge.webhooks.inbox_writer import InboxWriter
 from bridge.webhooks.intake_state import IntakeStateCache
 from bridge.webhooks.worker import Worker
 
@@ -30,5 +31,6 @@ account_cache_key = web.AppKey("bridge.account_cache", AccountCache)
 worker_key = web.AppKey("bridge.worker", Worker)
 metrics_key = web.AppKey("bridge.metrics", Metrics)
 intake_state_key = web.AppKey("bridge.intake_state", IntakeStateCache)
+inbox_writer_key = web.AppKey("bridge.inbox_writer", InboxWriter)
 notifier_key: web.AppKey[Notifier] = web.AppKey("bridge.notifier")
 signed_request_key = web.RequestKey("bridge.signed_request", SignedRequest)

@@ -28,6 +28,8 @@ class Metrics:
                                            buckets=_APPLY_BUCKETS, registry=self.registry)
         self.events = Gauge("fct_bridge_events", "Stored events by status (pending, dead) and mode",
                             ["status", "mode"], registry=self.registry)
+        self.intake_batch = Histogram("fct_bridge_intake_batch_size", "Deliveries stored per commit (group commit)",
+                                      buckets=(1, 2, 4, 8, 16, 32, 64, 128), registry=self.registry)
         self.stripe_calls = Counter("fct_bridge_stripe_calls", "Calls to Stripe by outcome",
                                     ["outcome"], registry=self.registry)
 

@@ -12,7 +12,15 @@ import time
 from aiohttp import web
 
 from bridge.errors import BridgeError
-from bridge.keys import config_key, database_key, intake_state_key, metrics_key, site_key, worker_key
+from bridge.keys import (
+    config_key,
+    database_key,
+    inbox_writer_key,
+    intake_state_key,
+    metrics_key,
+    site_key,
+    worker_key,
+)
 from bridge.logs import fields
 from bridge.storage import webhook_store as store
 from bridge.webhooks.intake import Rejection, verify_delivery
@@ -59,13 +67,8 @@ async def _receive(request: web.Request) -> tuple[web.Response, str, str | None]
     ignored = verdict.mode == "test" and store_mode == "live"
     status = store.IGNORED if ignored else store.PENDING
     note = "test event while the store is in live mode" if ignored else None
-    async with db.transaction() as cur:
-        new = await store.insert_event(cur, site.tables, event_id=verdict.event_id, type_=verdict.type,
-                                       mode=verdict.mode, created=verdict.created, payload=verdict.payload,
-                                       status=status, note=note)
-        outcome = ("ignored" if ignored else "accepted") if new else "duplicate"
-        await store.record_delivery(cur, site.tables, verdict=outcome, reason=note, event_id=verdict.event_id,
-                                    type_=verdict.type, mode=verdict.mode)
+    new = await app[inbox_writer_key].store(verdict, status, note)
+    outcome = ("ignored" if ignored else "accepted") if new else "duplicate"
     if new and not ignored:
         app[worker_key].wake()
     log.info("webhook stored", extra=fields(event=verdict.event_id, type=verdict.type, mode=verdict.mode,

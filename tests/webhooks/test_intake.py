@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -186,3 +187,20 @@ async def test_a_secret_saved_a_moment_ago_is_used_despite_the_cached_settings(h
                                 secret="whsec_rolledSecretJustNow0001")
 
     assert 200 == fresh.status
+
+
+async def test_concurrent_deliveries_are_each_acknowledged_only_once_stored(hooks: Hooks) -> None:
+    """Forty deliveries at once (two of them the same event) share commits, yet each answer matches its row."""
+    events = [event("payout.paid", {"id": f"po_b{i}"}) for i in range(39)]
+    deliveries = [*events, events[0]]
+
+    answers = await asyncio.gather(*(hooks.deliver(e) for e in deliveries))
+    outcomes = [(await a.json())["outcome"] for a in answers]
+
+    assert [200] * 40 == [a.status for a in answers]
+    assert (39, 1) == (outcomes.count("accepted"), outcomes.count("duplicate"))
+    assert 39 == len(hooks.rows("fct_bridge_events"))
+    assert sorted(outcomes) == sorted(v for (v,) in hooks.rows("fct_bridge_deliveries", "verdict"))
+    metrics = (await (await hooks.client.get("/metrics")).text()).splitlines()
+    commits = next(line for line in metrics if line.startswith("fct_bridge_intake_batch_size_count"))
+    assert float(commits.split()[-1]) < 40  # some commits carried several deliveries
