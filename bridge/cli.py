@@ -74,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-port", type=int,
                        help="also serve only POST /webhooks/stripe on this port (or $FCT_BRIDGE_PUBLIC_PORT)")
     serve.add_argument("--public-host", help="address of the public listener (default 127.0.0.1)")
+    serve.add_argument("--workers", type=int,
+                       help="concurrent apply loops (default 2, or $FCT_BRIDGE_WORKERS; 0 = store webhooks only)")
     serve.set_defaults(handler=cmd_serve)
 
     schema = groups.add_parser("schema", help="FluentCart-shaped tables").add_subparsers(metavar="ACTION")
@@ -233,7 +235,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     config = load_service_config(wp_config=args.wp_config, host=args.host, port=args.port,
                                  log_level=args.log_level, public_port=args.public_port,
-                                 public_host=args.public_host)
+                                 public_host=args.public_host, workers=args.workers)
     serve(config)
     return 0
 

@@ -59,6 +59,7 @@ def load_service_config(environ: Mapping[str, str] | None = None, **overrides: o
         "log_level": env.get("FCT_BRIDGE_LOG_LEVEL", "INFO"),
         "public_host": env.get("FCT_BRIDGE_PUBLIC_HOST", DEFAULT_HOST),
         "public_port": env.get("FCT_BRIDGE_PUBLIC_PORT") or None,
+        "workers": env.get("FCT_BRIDGE_WORKERS", "2"),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     if not values["wp_config"]:
@@ -67,12 +68,18 @@ def load_service_config(environ: Mapping[str, str] | None = None, **overrides: o
     public_port = None if values["public_port"] is None else _port(values["public_port"], "public port")
     if public_port is not None and public_port == port and port != 0:
         raise UsageError("the public port must differ from the main port")
+    try:
+        workers = int(str(values["workers"]))
+    except ValueError:
+        raise UsageError(f"workers must be a number, got {values['workers']!r}") from None
+    if not 0 <= workers <= 64:
+        raise UsageError("workers must be between 0 (intake only) and 64")
     level = str(values["log_level"]).upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise UsageError(f"log level must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
     return ServiceConfig(
         wp_config=str(values["wp_config"]), host=str(values["host"]), port=port, log_level=level,
-        public_host=str(values["public_host"]), public_port=public_port,
+        public_host=str(values["public_host"]), public_port=public_port, workers=workers,
         stripe_api_base=env.get("FCT_BRIDGE_STRIPE_API_BASE", STRIPE_API_BASE).rstrip("/"),
         stripe_connect_base=env.get("FCT_BRIDGE_STRIPE_CONNECT_BASE", STRIPE_CONNECT_BASE).rstrip("/"),
         platforms=platforms_from_env(env),
