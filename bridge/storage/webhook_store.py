@@ -47,22 +47,19 @@ async def insert_event(cur: aiomysql.Cursor, tables: Tables, *, event_id: str, t
     )
 
 
-async def claim_due(cur: aiomysql.Cursor, tables: Tables) -> StoredEvent | None:
-    """Lock the next due event; other processes skip it (SKIP LOCKED) until this transaction ends."""
+async def claim_due(cur: aiomysql.Cursor, tables: Tables, limit: int = 1) -> list[StoredEvent]:
+    """Lock up to ``limit`` due events; other processes skip them (SKIP LOCKED) until this transaction ends."""
     await cur.execute(
         f"SELECT id, event_id, type, mode, created, payload, attempts, "
         f"TIMESTAMPDIFF(MICROSECOND, received_at, UTC_TIMESTAMP(3)) FROM {tables.bridge_events} "
-        # In the order of the `due` index, so the locking read touches the one row it returns (ordering by
+        # In the order of the `due` index, so the locking read touches only the rows it returns (ordering by
         # id made InnoDB lock every due row on the way, starving the other workers and the intake).
         "WHERE status = %s AND next_attempt_at <= UTC_TIMESTAMP(3) ORDER BY next_attempt_at, id "
-        "LIMIT 1 FOR UPDATE SKIP LOCKED",
-        (PENDING,),
+        "LIMIT %s FOR UPDATE SKIP LOCKED",
+        (PENDING, limit),
     )
-    row = await cur.fetchone()
-    if row is None:
-        return None
-    return StoredEvent(int(row[0]), str(row[1]), str(row[2]), str(row[3]), int(row[4]), str(row[5]), int(row[6]),
-                       age_s=max(int(row[7] or 0), 0) / 1_000_000)
+    return [StoredEvent(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), str(r[5]), int(r[6]),
+                        age_s=max(int(r[7] or 0), 0) / 1_000_000) for r in await cur.fetchall()]
 
 
 async def finish(cur: aiomysql.Cursor, tables: Tables, row_id: int, status: str, note: str | None = None) -> None:

@@ -40,10 +40,11 @@ class IntakeStateCache:
             return state, True
         return await self.refresh(db, site), False
 
-    async def refresh(self, db: Database, site: Site) -> IntakeState:
-        async with self._lock:  # one read for a burst of deliveries, not one each
+    async def refresh(self, db: Database, site: Site, *, newer_than: float | None = None) -> IntakeState:
+        """Fresh state; with ``newer_than``, a state read after that moment (by a concurrent refresh) serves."""
+        async with self._lock:  # a burst of failed signatures costs one read, not one each
             state = self._state
-            if state is not None and time.monotonic() - state.read_at < 0.05:
+            if state is not None and newer_than is not None and state.read_at > newer_than:
                 return state
             async with db.transaction() as cur:
                 stored, store_mode = await settings_store.read_state(cur, site)

@@ -58,7 +58,7 @@ async def _receive(request: web.Request) -> tuple[web.Response, str, str | None]
     state, cached = await cache.get(db, site)
     verdict = verify_delivery(body, header, state.secrets, limit)
     if isinstance(verdict, Rejection) and verdict.status == 400 and cached:
-        state = await cache.refresh(db, site)  # a secret may have changed a moment ago
+        state = await cache.refresh(db, site, newer_than=state.read_at)  # a secret may have changed just now
         verdict = verify_delivery(body, header, state.secrets, limit)
     store_mode = state.store_mode
     if isinstance(verdict, Rejection):

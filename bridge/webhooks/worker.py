@@ -38,9 +38,11 @@ def backoff_s(attempts: int) -> float:
 
 class Worker:
     def __init__(self, db: Database, site: Site, api: StripeApi, handlers: Mapping[str, Handler], *,
-                 concurrency: int = 2, poll_s: float = 0.5, metrics: Metrics | None = None) -> None:
+                 concurrency: int = 2, poll_s: float = 0.5, metrics: Metrics | None = None,
+                 batch: int = 16) -> None:
         self.db, self.site, self.api, self.handlers = db, site, api, handlers
         self.metrics = metrics
+        self.batch = batch
         self.concurrency, self.poll_s = concurrency, poll_s
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -77,52 +79,76 @@ class Worker:
     async def drain(self, limit: int = 10_000) -> int:
         """Apply everything due now (tests, CLI replay); returns how many events were handled."""
         count = 0
-        while count < limit and await self.step():
-            count += 1
+        while count < limit:
+            handled = await self.step()
+            if not handled:
+                break
+            count += handled
         return count
 
-    async def step(self) -> bool:
-        """Claim and apply one due event; False when none is due."""
-        failure: tuple[store.StoredEvent, str, float | None] | None = None
-        outcome: Outcome | None = None
+    async def step(self) -> int:
+        """Claim and apply a batch of due events in one transaction; how many were handled (0: none due).
+
+        Each event has its own savepoint: its effects and its applied (or failed) mark commit together,
+        so exactly-once holds per event, while one commit — one log flush — serves the whole batch.
+        """
         started = time.perf_counter()
+        done: list[tuple[store.StoredEvent, Outcome | None]] = []
+        failures: list[tuple[store.StoredEvent, str, float | None]] = []
         async with self.db.transaction() as cur:
-            event = await store.claim_due(cur, self.site.tables)
-            if event is None:
-                return False
-            try:
-                async with _savepoint(cur):
-                    outcome = await self._apply(cur, event)
-                await store.finish(cur, self.site.tables, event.id, outcome.status, outcome.note)
-            except pymysql.err.MySQLError as exc:
-                if not _lock_conflict(exc):
-                    # An SQL error in a handler: counted like any failure (retried, then dead-lettered).
-                    log.exception("handler SQL failed", extra=fields(event=event.event_id, type=event.type))
-                    failure = (event, f"SQL error {exc.args[0] if exc.args else ''}", backoff_s(event.attempts))
+            events = await store.claim_due(cur, self.site.tables, self.batch)
+            if not events:
+                return 0
+            for event in events:
+                try:
+                    outcome = await self._apply_one(cur, event)
+                except _LockConflict:
+                    # MariaDB already rolled the whole transaction back (every claimed row's lock too): the
+                    # batch is tried again now, without counting an attempt — a deadlock says nothing of it.
+                    log.info("lock conflict, retrying", extra=fields(event=event.event_id))
+                    return 1
+                if isinstance(outcome, Outcome):
+                    done.append((event, outcome))
                 else:
-                    # MariaDB already rolled the whole transaction back (the event row's lock too): try again
-                    # now, without counting an attempt — a deadlock says nothing about the event.
-                    log.info("lock conflict, retrying", extra=fields(event=event.event_id, code=exc.args[0]))
-                    return True
-            except CannotApply as exc:
-                failure = (event, str(exc), None)
-            except BridgeError as exc:  # NotYetApplicable, Stripe unreachable, …
-                failure = (event, str(exc), backoff_s(event.attempts))
-            except Exception as exc:
-                # A handler bug or an unexpected payload shape: retried, then dead-lettered with the error,
-                # and replayable once fixed. Never a hot loop.
-                log.exception("handler crashed", extra=fields(event=event.event_id, type=event.type))
-                failure = (event, f"{exc.__class__.__name__}: {exc}", backoff_s(event.attempts))
-            if failure is not None:
-                stored, error, retry = failure
-                if retry is not None and stored.attempts + 1 >= MAX_ATTEMPTS:
-                    retry = None
-                await store.fail(cur, self.site.tables, stored.id, error[:2000], retry_in_s=retry)
-        if failure is not None:
-            log.warning("event not applied", extra=fields(event=failure[0].event_id, type=failure[0].type,
-                                                          error=failure[1], dead=failure[2] is None))
-        self._observe(event, outcome if failure is None else None, time.perf_counter() - started)
-        return True
+                    failures.append(outcome)
+                    done.append((event, None))
+        for event, error, retry in failures:
+            log.warning("event not applied", extra=fields(event=event.event_id, type=event.type, error=error,
+                                                          dead=retry is None))
+        elapsed = (time.perf_counter() - started) / len(events)
+        for event, result in done:
+            self._observe(event, result, elapsed)
+        return len(events)
+
+    async def _apply_one(self, cur: Any, event: store.StoredEvent
+                         ) -> Outcome | tuple[store.StoredEvent, str, float | None]:
+        """Apply one claimed event and mark it; a failure is recorded (retry or dead letter) and returned."""
+        failure: tuple[store.StoredEvent, str, float | None] | None = None
+        try:
+            async with _savepoint(cur):
+                outcome = await self._apply(cur, event)
+                await store.finish(cur, self.site.tables, event.id, outcome.status, outcome.note)
+            return outcome
+        except pymysql.err.MySQLError as exc:
+            if _lock_conflict(exc):
+                raise _LockConflict from exc
+            # An SQL error in a handler: counted like any failure (retried, then dead-lettered).
+            log.exception("handler SQL failed", extra=fields(event=event.event_id, type=event.type))
+            failure = (event, f"SQL error {exc.args[0] if exc.args else ''}", backoff_s(event.attempts))
+        except CannotApply as exc:
+            failure = (event, str(exc), None)
+        except BridgeError as exc:  # NotYetApplicable, Stripe unreachable, …
+            failure = (event, str(exc), backoff_s(event.attempts))
+        except Exception as exc:
+            # A handler bug or an unexpected payload shape: retried, then dead-lettered with the error,
+            # and replayable once fixed. Never a hot loop.
+            log.exception("handler crashed", extra=fields(event=event.event_id, type=event.type))
+            failure = (event, f"{exc.__class__.__name__}: {exc}", backoff_s(event.attempts))
+        stored, error, retry = failure
+        if retry is not None and stored.attempts + 1 >= MAX_ATTEMPTS:
+            retry = None
+        await store.fail(cur, self.site.tables, stored.id, error[:2000], retry_in_s=retry)
+        return stored, error, retry
 
     def _observe(self, event: store.StoredEvent, outcome: Outcome | None, seconds: float) -> None:
         if self.metrics is None:
@@ -156,6 +182,10 @@ class Worker:
 
 
 _LOCK_CONFLICTS = {1205, 1213}  # lock wait timeout, deadlock
+
+
+class _LockConflict(Exception):
+    """The transaction was rolled back by the server (deadlock or lock wait timeout)."""
 
 
 def _lock_conflict(exc: BaseException) -> bool:

@@ -201,6 +201,22 @@ async def test_concurrent_deliveries_are_each_acknowledged_only_once_stored(hook
     assert (39, 1) == (outcomes.count("accepted"), outcomes.count("duplicate"))
     assert 39 == len(hooks.rows("fct_bridge_events"))
     assert sorted(outcomes) == sorted(v for (v,) in hooks.rows("fct_bridge_deliveries", "verdict"))
+
+
+
+async def test_deliveries_queued_together_share_one_commit(hooks: Hooks) -> None:
+    """Ten events handed to the inbox writer at once are stored by a single commit, each told if it was new."""
+    from bridge.keys import inbox_writer_key
+    from bridge.storage.webhook_store import PENDING
+    from bridge.webhooks.intake import VerifiedEvent
+
+    writer = hooks.app[inbox_writer_key]
+    events = [VerifiedEvent(f"evt_batch_{i}", "payout.paid", "test", 1, f'{{"n": {i}}}', {}) for i in range(10)]
+
+    results = await asyncio.gather(*(writer.store(e, PENDING, None) for e in [*events, events[3]]))
+
     metrics = (await (await hooks.client.get("/metrics")).text()).splitlines()
     commits = next(line for line in metrics if line.startswith("fct_bridge_intake_batch_size_count"))
-    assert float(commits.split()[-1]) < 40  # some commits carried several deliveries
+    assert [True] * 10 + [False] == results
+    assert 1.0 == float(commits.split()[-1])
+    assert 10 == len(hooks.rows("fct_bridge_events"))
