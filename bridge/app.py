@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bridge.admin import create_admin_app
 from bridge.admin.openapi import openapi_document
+from bridge.admin.subapp import create_admin_app
 from bridge.config import ServiceConfig
 from bridge.connect.stripe_calls import AccountCache
 from bridge.errors import BridgeError

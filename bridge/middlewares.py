@@ -10,10 +10,11 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bridge.errors import BridgeError, ValidationError
+from bridge.errors import BridgeError, StorageError, ValidationError
 from bridge.logs import fields
 
 log = logging.getLogger("bridge.http")
+_STORAGE_DETAIL = {"database_unavailable": "the database is unavailable; try again shortly"}
 
 
 def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
@@ -27,7 +28,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         response = await handler(request)
     except BridgeError as exc:
         extra = {"fields": exc.fields} if isinstance(exc, ValidationError) else {}
-        response = web.json_response(error_body(exc.code, str(exc), **extra), status=exc.http_status)
+        # Storage errors name the database, user and tables: logged, never shown (the webhook route is public).
+        detail = _STORAGE_DETAIL.get(exc.code, "database error; see the sidecar log") if isinstance(
+            exc, StorageError) else str(exc)
+        response = web.json_response(error_body(exc.code, detail, **extra), status=exc.http_status)
         if exc.http_status >= 500:
             log.warning("request failed", extra=fields(path=request.path, error=exc.code, detail=str(exc)))
     except web.HTTPException as exc:

@@ -22,6 +22,16 @@ settings.load_profile("default")
 SiteFactory = Callable[..., TestSite]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The session-wide scan for leaked secrets in log lines and sidecar responses (tests/security/session_scan.py),
+    and Hypothesis kept as Hypothesis despite schemathesis's pytest plugin (tests/fuzz/hypothesis_guard.py)."""
+    from tests.fuzz.hypothesis_guard import unload_pytest_plugin
+    from tests.security.session_scan import SecretScanPlugin
+
+    unload_pytest_plugin(config.pluginmanager)
+    config.pluginmanager.register(SecretScanPlugin(), "fct-secret-scan")
+
+
 @pytest.fixture
 def make_site(tmp_path: Path, db_server: DbServer, database: str) -> Iterator[SiteFactory]:
     """Builds a site in its own database; FluentCart's tables are created unless told otherwise."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridge import __version__
-from bridge.admin import openapi_webhooks
+from bridge.admin import openapi_connect, openapi_webhooks
 from bridge.fluentcart.stripe_settings import SETTABLE
 
 _SIGNATURE_HEADERS = [
@@ -109,6 +109,7 @@ def openapi_document() -> dict[str, Any]:
                 },
             },
             **openapi_webhooks.paths(_SIGNATURE_HEADERS, _errors),
+            **openapi_connect.paths(_SIGNATURE_HEADERS, _errors),
         },
         "components": {"schemas": {"Secret": _SECRET, "Mode": _MODE, "Settings": _SETTINGS, "Error": _ERROR,
                                    **openapi_webhooks.SCHEMAS}},

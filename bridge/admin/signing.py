@@ -44,6 +44,14 @@ def sign(secret: str, method: str, path_qs: str, timestamp: str, nonce: str, use
     return f"{SCHEME}={mac.hexdigest()}"
 
 
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def verify(secret: str, method: str, path_qs: str, headers: Mapping[str, str], body: bytes, *,
            now: float, max_skew_s: int) -> SignedRequest:
     """Check a request's signature and freshness; the nonce's single use is the caller's job."""
@@ -53,10 +61,13 @@ def verify(secret: str, method: str, path_qs: str, headers: Mapping[str, str], b
     missing = [h for h, v in values.items() if not v]
     if missing:
         raise Unauthorized(f"unsigned request: missing {', '.join(missing)}")
+    site_url = headers.get(HEADER_SITE_URL, "")
+    if not all(_is_text(v) for v in (*values.values(), site_url)):
+        # aiohttp hands undecodable header bytes over as surrogates; no genuine plugin request has them.
+        raise Unauthorized("malformed signature headers")
     timestamp, nonce, user = values[HEADER_TIMESTAMP], values[HEADER_NONCE], values[HEADER_USER]
     if not _DIGITS.match(timestamp) or not _DIGITS.match(user) or not _NONCE.match(nonce):
         raise Unauthorized("malformed signature headers")
-    site_url = headers.get(HEADER_SITE_URL, "")
     expected = sign(secret, method, path_qs, timestamp, nonce, user, site_url, body)
     if not hmac.compare_digest(expected.encode(), values[HEADER_SIGNATURE].encode()):
         raise Unauthorized("bad signature")

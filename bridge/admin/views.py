@@ -94,8 +94,8 @@ async def _json(request: web.Request) -> Any:
 
 
 def _changes(data: Any) -> dict[str, str]:
-    if not isinstance(data, dict) or not isinstance(data.get("changes"), dict):
-        raise UsageError('body must be {"changes": {"field": "value", …}}')
+    if not isinstance(data, dict) or not isinstance(data.get("changes"), dict) or set(data) != {"changes"}:
+        raise UsageError('body must be {"changes": {"field": "value", …}} and nothing else')
     changes = data["changes"]
     bad = sorted(str(k) for k, v in changes.items() if not isinstance(v, str))
     if bad:

@@ -28,9 +28,11 @@ async def list_events(request: web.Request) -> web.Response:
     statuses = replay.parse_statuses(request.query.get("status"))
     mode = replay.parse_mode(request.query.get("mode"))
     try:
-        limit = min(max(int(request.query.get("limit", "50")), 1), MAX_LIST)
+        limit = int(request.query.get("limit", "50"))
     except ValueError:
         raise UsageError("limit must be a number") from None
+    if not 1 <= limit <= MAX_LIST:
+        raise UsageError(f"limit must be between 1 and {MAX_LIST}")
     events = await replay.list_events(request.config_dict[database_key], statuses, mode=mode, limit=limit)
     return web.json_response({"statuses": list(statuses), "mode": mode, "events": events})
 

@@ -4,6 +4,7 @@ SDK against every configured secret, then parsed. Pure apart from the SDK's cloc
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,9 @@ import stripe
 from bridge.fluentcart.stripe_settings import Mode
 
 TOLERANCE_S = 300
+# Stripe's shapes, which the inbox's ASCII columns hold; anything else is not a Stripe event.
+_EVENT_ID = re.compile(r"evt_[A-Za-z0-9_]{1,251}")
+_EVENT_TYPE = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+){0,5}")
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,10 @@ def _matching_modes(text: str, header: str, secrets: Mapping[Mode, list[str]]) -
                 # The SDK's messages name the failure (no v1, no match, outside tolerance) and hold no secret.
                 errors.append(str(exc.user_message or exc))
                 continue
+            except (TypeError, ValueError):
+                # The SDK compares str digests and fails on non-ASCII ones: a malformed header, not a 500.
+                errors.append("malformed Stripe-Signature header")
+                continue
             matched.add(mode)
     # The SDK checks the timestamp only after a signature matched: that is the most telling reason.
     stale = [e for e in errors if "tolerance" in e]
@@ -76,12 +84,14 @@ def _parse(text: str, matched: set[Mode]) -> VerifiedEvent | Rejection:
     if not isinstance(data, dict):
         return Rejection(400, "body is not a JSON object")
     event_id, type_, created, livemode = data.get("id"), data.get("type"), data.get("created"), data.get("livemode")
-    if not (isinstance(event_id, str) and event_id.startswith("evt_") and len(event_id) <= 255):
+    if not (isinstance(event_id, str) and _EVENT_ID.fullmatch(event_id)):
         return Rejection(400, "body is not a Stripe event: no evt_ id")
-    if not isinstance(type_, str) or not type_ or len(type_) > 100:
+    if not isinstance(type_, str) or not _EVENT_TYPE.fullmatch(type_):
         return Rejection(400, "body is not a Stripe event: no type", event_id=event_id)
     if not isinstance(created, int) or isinstance(created, bool) or not isinstance(livemode, bool):
         return Rejection(400, "body is not a Stripe event: created or livemode missing", event_id=event_id)
+    if not 0 <= created < 2**63:
+        return Rejection(400, "body is not a Stripe event: created is out of range", event_id=event_id)
     mode: Mode = "live" if livemode else "test"
     if mode not in matched:
         signed_with = ", ".join(sorted(matched))

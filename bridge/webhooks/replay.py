@@ -6,6 +6,7 @@ within its poll interval (another process, e.g. the CLI, cannot wake it)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ MAX_IDS = 100
 
 
 def parse_statuses(text: str | None, default: tuple[str, ...] = (store.DEAD, store.PENDING)) -> tuple[str, ...]:
-    if not text:
+    if text is None:
         return default
     wanted = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     bad = [s for s in wanted if s not in STATUSES]
@@ -29,11 +30,15 @@ def parse_statuses(text: str | None, default: tuple[str, ...] = (store.DEAD, sto
 
 
 def parse_mode(value: object) -> ss.Mode | None:
-    if value is None or value == "":
+    if value is None:
         return None
     if value not in ss.MODES:
         raise UsageError("mode must be test or live")
     return "live" if value == "live" else "test"
+
+
+# The shape Stripe uses (and the inbox column holds): ASCII letters, digits and _ after evt_.
+EVENT_ID = re.compile(r"evt_[A-Za-z0-9_]{1,251}")
 
 
 @dataclass(frozen=True)
@@ -46,13 +51,16 @@ def parse_request(body: Any) -> ReplayRequest:
     """`{"event_ids": ["evt_…", …]}` or `{"all_dead": true}`, each with an optional `"mode"`."""
     if not isinstance(body, dict):
         raise UsageError('body must be {"event_ids": ["evt_…"]} or {"all_dead": true}')
+    unknown = sorted(set(body) - {"event_ids", "all_dead", "mode"})
+    if unknown:
+        raise UsageError(f"unknown field(s): {', '.join(map(str, unknown))}")
     mode = parse_mode(body.get("mode"))
     ids, all_dead = body.get("event_ids"), body.get("all_dead")
     if all_dead is True and ids is None:
         return ReplayRequest(None, mode)
     if all_dead not in (None, False) or not isinstance(ids, list) or not ids:
         raise UsageError('give either "event_ids" (a non-empty list) or "all_dead": true')
-    if len(ids) > MAX_IDS or not all(isinstance(i, str) and i.startswith("evt_") and len(i) <= 255 for i in ids):
+    if len(ids) > MAX_IDS or not all(isinstance(i, str) and EVENT_ID.fullmatch(i) for i in ids):
         raise UsageError(f"event_ids must be at most {MAX_IDS} Stripe event ids (evt_…)")
     return ReplayRequest(list(dict.fromkeys(ids)), mode)
 
