@@ -8,6 +8,9 @@ apt_install chromium
 # Validates docker-compose.yml without an engine (tests/test_deploy.py); no recommends, so no docker.io.
 apt_install docker-compose
 ensure_mariadb
+# The fault suite restarts a private MariaDB of its own: it needs the server binaries even when the
+# machine's MariaDB is reachable already.
+[ -x /usr/sbin/mariadbd ] || apt_install mariadb-server
 pass="$(secret_file test-db-password)"
 # One account per checkout: two clones on one machine (a developer's and CI's) never reset each other's password.
 user="fct_t_$(printf '%s' "$ROOT" | sha256sum | cut -c1-10)"

@@ -128,9 +128,18 @@ def _period_end(invoice: dict[str, Any]) -> datetime | None:
 
 async def _confirm_first_payment(ctx: ApplyContext, sub: fct_o.Subscription, invoice: dict[str, Any]) -> bool:
     tx = await fct.charge_of_order(ctx.cur, ctx.tables, sub.parent_order_id, status="pending")
-    if tx is None:  # already confirmed (charge.succeeded, checkout, the customer's return) or not there
-        return False
     intent = renewals.payment_key(invoice, fallback=None)
+    if tx is None:
+        # Already confirmed (a hosted checkout's session, charge.succeeded, the customer's return): still put
+        # the payment intent in place of a cs_/seti_ placeholder, or the charge's own events (charge.succeeded,
+        # refunds) would never find the transaction — whichever of these events was applied first.
+        done = await fct.charge_of_order(ctx.cur, ctx.tables, sub.parent_order_id)
+        if done is None or not str(intent or "").startswith("pi_"):
+            return False
+        linked = await fct.set_vendor_charge_id(ctx.cur, ctx.tables, done.id, str(intent), only_if="not_intent")
+        if linked:
+            ctx.touched.order_ids.add(done.order_id)
+        return linked
     changed = bool(intent) and await fct.set_vendor_charge_id(ctx.cur, ctx.tables, tx.id, str(intent),
                                                                only_if="not_intent")
     amount, currency = renewals.amount_paid(invoice, tx.currency)
