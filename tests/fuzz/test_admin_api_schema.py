@@ -30,8 +30,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from bridge.admin.subapp import create_admin_app
 from bridge.admin.openapi import openapi_document
+from bridge.admin.subapp import create_admin_app
 from tests.conftest import SiteFactory
 from tests.fuzz import hypothesis_guard
 from tests.fuzz.live import LiveSidecar, PluginSigner, reserve_port, url_of
