@@ -54,6 +54,8 @@ def parse_request(body: Any) -> ReplayRequest:
     unknown = sorted(set(body) - {"event_ids", "all_dead", "mode"})
     if unknown:
         raise UsageError(f"unknown field(s): {', '.join(map(str, unknown))}")
+    if "mode" in body and body["mode"] not in ss.MODES:
+        raise UsageError("mode must be test or live")
     mode = parse_mode(body.get("mode"))
     ids, all_dead = body.get("event_ids"), body.get("all_dead")
     if all_dead is True and ids is None:
