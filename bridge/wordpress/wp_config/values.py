@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from bridge.wordpress.php_serialize import format_php_float
 
 PhpScalar = str | int | float | bool | None
 # Inside the evaluator PHP strings are bytes, as in PHP; they become ``str`` on the way out.
@@ -28,29 +28,8 @@ def to_bytes(value: Php) -> bytes:
         return b""
     if isinstance(value, int):
         return str(value).encode()
-    return _float_to_string(value).encode()
-
-
-def _float_to_string(value: float) -> str:
-    """PHP 8's (string)$float: zend_gcvt with precision=14 (the php.ini default)."""
-    if math.isnan(value):
-        return "NAN"
-    if math.isinf(value):
-        return "INF" if value > 0 else "-INF"
-    sign = "-" if math.copysign(1.0, value) < 0 else ""
-    if value == 0:
-        return sign + "0"
-    mantissa, exponent = f"{abs(value):.13e}".split("e")
-    digits = mantissa.replace(".", "").rstrip("0")
-    decpt = int(exponent) + 1  # value = 0.DIGITS * 10**decpt
-    if decpt < -3 or decpt > 14:
-        exp = decpt - 1
-        frac = digits[1:] or "0"
-        return f"{sign}{digits[0]}.{frac}E{'-' if exp < 0 else '+'}{abs(exp)}"
-    if decpt <= 0:
-        return f"{sign}0.{'0' * -decpt}{digits}"
-    whole, frac = digits[:decpt].ljust(decpt, "0"), digits[decpt:]
-    return f"{sign}{whole}.{frac}" if frac else sign + whole
+    # PHP 8's (string)$float: zend_gcvt with precision=14 (the php.ini default).
+    return format_php_float(value, precision=14).encode()
 
 
 def to_bool(value: Php) -> bool:
