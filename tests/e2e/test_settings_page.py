@@ -109,7 +109,7 @@ async def test_a_live_key_in_the_test_tab_shows_a_field_error_and_saves_nothing(
     await open_stripe_page(page)
 
     await page.click("#fct-tab-test")
-    await page.fill("#fct-test-secret-key", "sk_live_51ThisIsALiveKeyInTheTestTab")
+    await page.fill("#fct-test-secret-key", "sk_live_FAKEliveKeyInTest")
     await page.click("#fct-save")
 
     await expect(page.locator('.fct-field-error[data-field="test_secret_key"]')).to_contain_text("live-mode key")

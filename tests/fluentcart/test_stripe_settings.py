@@ -18,7 +18,7 @@ KEYS = {"LOGGED_IN_KEY": "k" * 64, "LOGGED_IN_SALT": "s" * 64}
 KM = key_material(KEYS)
 SK_TEST = "sk_test_51ABCdefGHIjklMNOpqrSTUvwxYZ"
 PK_TEST = "pk_test_51ABCdefGHIjklMNOpqrSTUvwxYZ"
-SK_LIVE = "sk_live_51ZYXwvuTSRqpoNMLkjiHGFedCBA"
+SK_LIVE = "sk_live_FAKE51ZYXwvuTSRq"
 
 
 def config(**defines: str) -> WpConfig:
@@ -72,7 +72,7 @@ def test_a_key_encrypted_with_other_salts_is_shown_as_undecryptable() -> None:
     ("value", "masked"),
     [
         ("sk_test_4eC39HqLyjWDarjtT1zdp7dcWXYZ", "sk_test_…WXYZ"),
-        ("rk_live_4eC39HqLyjWDarjtT1zdp7dcABCD", "rk_live_…ABCD"),
+        ("rk_live_FAKE4eC39HqLyABCD", "rk_live_…ABCD"),
         ("whsec_abcdefghijklmnopqrstuvwx1234", "whsec_…1234"),
         ("sk_test_short", "sk_test_…"),
         ("unrecognised-secret-value-9876", "…9876"),

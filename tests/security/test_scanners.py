@@ -72,7 +72,7 @@ async def test_every_sidecar_answer_to_a_test_client_is_scanned(
 def test_the_database_scan_finds_plaintext_and_base64_encoded_secrets(make_site: SiteFactory) -> None:
     site = make_site()
     site.sql(f"INSERT INTO {site.table('options')} (option_name, option_value) VALUES (%s, %s), (%s, %s), (%s, %s)",
-             ("plain", json.dumps({"k": "sk_live_51PlainTextInTheDatabase"}),
+             ("plain", json.dumps({"k": "sk_live_FAKEplainInTheDb"}),
               "encoded", base64.b64encode(b"whsec_base64IsNotEncryption0000").decode(),
               "known", f"a:1:{{s:1:\"k\";s:{len(SHARED)}:\"{SHARED}\";}}"))
     conn = site.server.connect(site.database)
