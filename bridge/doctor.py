@@ -164,7 +164,7 @@ class Doctor:
 
     async def _webhook(self, db: Database, site: Site, mode: ss.Mode, *, blocking: bool) -> None:
         async with db.transaction() as cur:
-            url = _webhook_url(site, await reported_site_url(cur, site.tables) or "")
+            url = webhook_url(site, await reported_site_url(cur, site.tables) or "")
         try:
             report = await endpoints.check(db, site, self.api, mode, url)
         except BridgeError as exc:
@@ -211,8 +211,6 @@ class Doctor:
                  blocking=abs(skew) > 300)
 
 
-def _webhook_url(site: Site, reported: str) -> str:
-    return webhook_url(site, reported)
 
 
 async def diagnose(cfg: WpConfig, api: StripeApi, **kw: Any) -> tuple[list[Finding], bool]:

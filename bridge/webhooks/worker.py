@@ -99,9 +99,11 @@ class Worker:
             events = await store.claim_due(cur, self.site.tables, self.batch)
             if not events:
                 return 0
+            # The settings (for each mode's Stripe key) are read once per batch, not once per event.
+            settings, _ = await settings_store.read_state(cur, self.site)
             for event in events:
                 try:
-                    outcome = await self._apply_one(cur, event)
+                    outcome = await self._apply_one(cur, event, settings)
                 except _LockConflict:
                     # MariaDB already rolled the whole transaction back (every claimed row's lock too): the
                     # batch is tried again now, without counting an attempt — a deadlock says nothing of it.
@@ -120,13 +122,13 @@ class Worker:
             self._observe(event, result, elapsed)
         return len(events)
 
-    async def _apply_one(self, cur: Any, event: store.StoredEvent
+    async def _apply_one(self, cur: Any, event: store.StoredEvent, settings: dict[str, Any]
                          ) -> Outcome | tuple[store.StoredEvent, str, float | None]:
         """Apply one claimed event and mark it; a failure is recorded (retry or dead letter) and returned."""
         failure: tuple[store.StoredEvent, str, float | None] | None = None
         try:
             async with _savepoint(cur):
-                outcome = await self._apply(cur, event)
+                outcome = await self._apply(cur, event, settings)
                 await store.finish(cur, self.site.tables, event.id, outcome.status, outcome.note)
             return outcome
         except pymysql.err.MySQLError as exc:
@@ -159,14 +161,14 @@ class Worker:
         if outcome is not None:
             self.metrics.drain_lag_seconds.observe(event.age_s + seconds)
 
-    async def _apply(self, cur: Any, event: store.StoredEvent) -> Outcome:
+    async def _apply(self, cur: Any, event: store.StoredEvent, settings: dict[str, Any]) -> Outcome:
         handler = self.handlers.get(event.type)
         if handler is None:
             return Outcome(store.IGNORED, "no handler for this event type")
         data = json.loads(event.payload)
         mode: ss.Mode = "live" if event.mode == "live" else "test"
         ctx = ApplyContext(cur=cur, tables=self.site.tables, event=data, stored=event, mode=mode,
-                           stripe=await self._stripe_for(cur, mode))
+                           stripe=self._stripe_for(settings, mode))
         outcome = await handler(ctx)
         if ctx.touched.order_ids or ctx.touched.subscription_ids:
             body = json.dumps({"event_id": event.event_id, "type": event.type, "mode": mode,
@@ -175,9 +177,8 @@ class Worker:
             await store.enqueue_notification(cur, self.site.tables, event.event_id, body)
         return outcome
 
-    async def _stripe_for(self, cur: Any, mode: ss.Mode) -> stripe.StripeClient | None:
-        stored, _ = await settings_store.read_state(cur, self.site)
-        secret = ss.usable_secret(stored, self.site.config, f"{mode}_secret_key", self.site.key_material())
+    def _stripe_for(self, settings: dict[str, Any], mode: ss.Mode) -> stripe.StripeClient | None:
+        secret = ss.usable_secret(settings, self.site.config, f"{mode}_secret_key", self.site.key_material())
         return self.api.client(secret) if secret else None
 
 
