@@ -23,6 +23,7 @@ from bridge.keys import (
 )
 from bridge.logs import fields
 from bridge.storage import webhook_store as store
+from bridge.webhooks.body import read_whole
 from bridge.webhooks.intake import Rejection, verify_delivery
 
 log = logging.getLogger("bridge.webhooks")
@@ -52,7 +53,9 @@ async def _receive(request: web.Request) -> tuple[web.Response, str, str | None]
     site, db, limit = app[site_key], app[database_key], app[config_key].max_webhook_bytes
     if request.content_length is not None and request.content_length > limit:
         return await _reject(request, Rejection(413, f"body over {limit} bytes")), "rejected", None
-    body = await request.content.read(limit + 1)
+    body = await read_whole(request.content, limit)
+    if body is None:  # chunked, or a Content-Length that understated the body
+        return await _reject(request, Rejection(413, f"body over {limit} bytes")), "rejected", None
     header = request.headers.get("Stripe-Signature")
     cache = app[intake_state_key]
     state, cached = await cache.get(db, site)
