@@ -24,7 +24,7 @@ from bridge.keys import (
 from bridge.logs import fields
 from bridge.storage import webhook_store as store
 from bridge.webhooks.body import read_whole
-from bridge.webhooks.intake import Rejection, verify_delivery
+from bridge.webhooks.intake import Rejection, too_large, verify_delivery
 
 log = logging.getLogger("bridge.webhooks")
 routes = web.RouteTableDef()
@@ -52,17 +52,17 @@ async def _receive(request: web.Request) -> tuple[web.Response, str, str | None]
     app = request.config_dict
     site, db, limit = app[site_key], app[database_key], app[config_key].max_webhook_bytes
     if request.content_length is not None and request.content_length > limit:
-        return await _reject(request, Rejection(413, f"body over {limit} bytes")), "rejected", None
+        return await _reject(request, too_large(limit)), "rejected", None
     body = await read_whole(request.content, limit)
     if body is None:  # chunked, or a Content-Length that understated the body
-        return await _reject(request, Rejection(413, f"body over {limit} bytes")), "rejected", None
+        return await _reject(request, too_large(limit)), "rejected", None
     header = request.headers.get("Stripe-Signature")
     cache = app[intake_state_key]
     state, cached = await cache.get(db, site)
-    verdict = verify_delivery(body, header, state.secrets, limit)
+    verdict = verify_delivery(body, header, state.secrets, limit, now=time.time())
     if isinstance(verdict, Rejection) and verdict.status == 400 and cached:
         state = await cache.refresh(db, site, newer_than=state.read_at)  # a secret may have changed just now
-        verdict = verify_delivery(body, header, state.secrets, limit)
+        verdict = verify_delivery(body, header, state.secrets, limit, now=time.time())
     store_mode = state.store_mode
     if isinstance(verdict, Rejection):
         return await _reject(request, verdict), "rejected", verdict.mode

@@ -60,8 +60,9 @@ async def test_live_events_verify_with_the_live_secret(hooks: Hooks) -> None:
         ("garbage", "Unable to extract timestamp and signatures from header"),
         ("wrong-secret", "No signatures found matching the expected signature for payload"),
         ("stale", "Timestamp outside the tolerance zone"),
+        ("future", "Timestamp outside the tolerance zone"),
     ],
-    ids=["unsigned", "malformed-header", "forged-with-another-secret", "stale-replay"],
+    ids=["unsigned", "malformed-header", "forged-with-another-secret", "stale-replay", "signed-10-min-ahead"],
 )
 async def test_bad_signatures_are_refused_with_the_reason_recorded(hooks: Hooks, header: str | None,
                                                                    reason: str) -> None:
@@ -73,6 +74,7 @@ async def test_bad_signatures_are_refused_with_the_reason_recorded(hooks: Hooks,
         "garbage": {"Stripe-Signature": "garbage"},
         "wrong-secret": {"Stripe-Signature": _sign(body, "whsec_someoneElsesSecret")},
         "stale": {"Stripe-Signature": _sign(body, TEST_WHSEC, ts=int(time.time()) - 301)},
+        "future": {"Stripe-Signature": _sign(body, TEST_WHSEC, ts=int(time.time()) + 600)},
     }[header]
 
     response = await hooks.client.post("/webhooks/stripe", data=body, headers=headers)
@@ -106,6 +108,18 @@ async def test_a_malformed_but_signed_body_is_refused(hooks: Hooks, body: bytes,
 
     assert 400 == response.status
     assert reason in (await response.json())["detail"]
+    assert [] == hooks.rows("fct_bridge_events")
+
+
+async def test_a_signed_event_nested_1000_levels_deep_is_a_400_with_a_reason(hooks: Hooks) -> None:
+    """Deep nesting is refused as a bad body (400, saying why), not a 500, and nothing is stored."""
+    evt = event("charge.succeeded", {"id": "ch_deep"})
+    body = json.dumps(evt).encode()[:-1] + b', "deep": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+
+    response = await hooks.deliver(body, header=_sign(body, TEST_WHSEC))
+
+    assert (400, "body is not a Stripe event: JSON nested too deeply") == (
+        response.status, (await response.json())["detail"])
     assert [] == hooks.rows("fct_bridge_events")
 
 
