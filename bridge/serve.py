@@ -8,6 +8,7 @@ from aiohttp import web
 
 from bridge.app import create_app
 from bridge.config import ServiceConfig
+from bridge.listeners import handler_options
 from bridge.logs import Redactor, fields, setup_logging
 from bridge.site import site_from_config
 from bridge.wordpress.wp_config import WpConfig, load_wp_config
@@ -36,6 +37,6 @@ def serve(config: ServiceConfig) -> None:
     log.info("starting", extra=fields(host=config.host, port=config.port, wp_config=cfg.path,
                                       prefix=site.tables.prefix))
     # run_app handles SIGTERM and SIGINT: it stops accepting, lets requests finish, then cleans up.
-    web.run_app(app, host=config.host, port=config.port, access_log=None, print=None,
-                shutdown_timeout=SHUTDOWN_TIMEOUT_S, handle_signals=True)
+    web.run_app(app, host=config.host, port=config.port, print=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S,
+                handle_signals=True, **handler_options(config))
     log.info("stopped")

@@ -88,7 +88,7 @@ def _mode(request: web.Request) -> ss.Mode:
 
 async def _json(request: web.Request) -> Any:
     try:
-        return json.loads(await request.read() or b"null")
+        return json.loads(request[signed_request_key].body or b"null")
     except ValueError:
         raise UsageError("body is not JSON") from None
 

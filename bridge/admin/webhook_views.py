@@ -100,6 +100,6 @@ async def _health(request: web.Request) -> dict[str, Any]:
 
 async def _json(request: web.Request) -> Any:
     try:
-        return json.loads(await request.read() or b"null")
+        return json.loads(request[signed_request_key].body or b"null")
     except ValueError:
         raise UsageError("body is not JSON") from None

@@ -29,7 +29,7 @@ from bridge.storage.site_url import clean_site_url, reported_site_url
 log = logging.getLogger("bridge.notify")
 
 EVENTS_ROUTE = "/wp-json/fct-bridge/v1/events"
-NOTIFY_USER = "0"  # the canonical string's user field: the sidecar acts for no WordPress user
+NOTIFY_USER = signing.NOTICE_USER  # the sidecar acts for no WordPress user
 MAX_ATTEMPTS = 10
 # Longer than the HTTP timeout: a lease never runs out while its own POST is still waiting.
 LEASE_S = 60.0
@@ -64,7 +64,8 @@ def signed_headers(secret: str, url: str, body: bytes, *, now: float, nonce: str
         signing.HEADER_NONCE: nonce,
         signing.HEADER_USER: NOTIFY_USER,
         signing.HEADER_SITE_URL: url,
-        signing.HEADER_SIGNATURE: signing.sign(secret, "POST", path_qs, timestamp, nonce, NOTIFY_USER, url, body),
+        signing.HEADER_SIGNATURE: signing.sign(secret, signing.SIDECAR_TO_WORDPRESS, "POST", path_qs, timestamp, nonce,
+                                                  NOTIFY_USER, url, body),
         "Content-Type": "application/json",
     }
 

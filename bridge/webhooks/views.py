@@ -53,7 +53,12 @@ async def _receive(request: web.Request) -> tuple[web.Response, str, str | None]
     site, db, limit = app[site_key], app[database_key], app[config_key].max_webhook_bytes
     if request.content_length is not None and request.content_length > limit:
         return await _reject(request, too_large(limit)), "rejected", None
-    body = await read_whole(request.content, limit)
+    timeout_s = app[config_key].body_timeout_s
+    try:
+        body = await read_whole(request.content, limit, timeout_s)
+    except TimeoutError:
+        slow = Rejection(408, f"the body did not arrive within {timeout_s:g} s", "body_timeout")
+        return await _reject(request, slow), "rejected", None
     if body is None:  # chunked, or a Content-Length that understated the body
         return await _reject(request, too_large(limit)), "rejected", None
     header = request.headers.get("Stripe-Signature")

@@ -101,7 +101,8 @@ def test_wp_config_bytes_only_raise_bridge_errors(data: bytes) -> None:
 def _signed_headers(body: bytes) -> dict[str, str]:
     ts, nonce, user, site = str(NOW), "a" * 32, "1", "http://shop.example"
     return {"X-FCT-Timestamp": ts, "X-FCT-Nonce": nonce, "X-FCT-User": user, "X-FCT-Site-Url": site,
-            "X-FCT-Signature": signing.sign(SHARED, "PUT", "/admin/v1/stripe/settings", ts, nonce, user, site, body)}
+            "X-FCT-Signature": signing.sign(SHARED, signing.PLUGIN_TO_SIDECAR, "PUT", "/admin/v1/stripe/settings", ts,
+                                            nonce, user, site, body)}
 
 
 @settings(max_examples=300)

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+ANSWER_WITHIN_S = 60.0
+
 
 @dataclass(frozen=True)
 class RawAnswer:
@@ -17,8 +19,9 @@ class RawAnswer:
         return json.loads(self.body)
 
 
-def request_head(path: str, headers: dict[str, str], *, content_length: int | None, chunked: bool = False) -> bytes:
-    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
+def request_head(path: str, headers: dict[str, str], *, content_length: int | None, chunked: bool = False,
+                 method: str = "POST") -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
     if chunked:
         lines.append("Transfer-Encoding: chunked")
@@ -49,7 +52,8 @@ async def send(port: int, writes: list[bytes], *, pause_s: float = 0.0) -> RawAn
                 await writer.drain()
         except ConnectionError:  # the server answered early (e.g. 413) and closed: read what it said
             pass
-        raw = await reader.read()
+        async with asyncio.timeout(ANSWER_WITHIN_S):  # a server that never answers fails the test, never hangs it
+            raw = await reader.read()
     finally:
         writer.close()
     head, _, body = raw.partition(b"\r\n\r\n")

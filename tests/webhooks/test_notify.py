@@ -65,7 +65,7 @@ class Receiver:
         body = await request.read()
         try:
             signed = signing.verify(SECRET, request.method, request.raw_path, request.headers, body,
-                                    now=time.time(), max_skew_s=300)
+                                    now=time.time(), max_skew_s=300, direction=signing.SIDECAR_TO_WORDPRESS)
         except Unauthorized as exc:
             self.refused.append(str(exc))
             return web.json_response({"code": "fct_bridge_unauthorized"}, status=401)
@@ -251,5 +251,5 @@ def test_the_signature_is_the_admin_scheme_in_the_other_direction() -> None:
     assert {"X-FCT-Timestamp": "1800000000", "X-FCT-Nonce": "ab" * 16, "X-FCT-User": "0",
             "X-FCT-Site-Url": url, "Content-Type": "application/json"} == {
         k: v for k, v in headers.items() if k != "X-FCT-Signature"}
-    assert signing.sign("s3cret", "POST", "/blog/wp-json/fct-bridge/v1/events", "1800000000", "ab" * 16, "0", url,
-                        b'{"a":1}') == headers["X-FCT-Signature"]
+    assert signing.sign("s3cret", signing.SIDECAR_TO_WORDPRESS, "POST", "/blog/wp-json/fct-bridge/v1/events",
+                        "1800000000", "ab" * 16, "0", url, b'{"a":1}') == headers["X-FCT-Signature"]
