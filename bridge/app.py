@@ -27,6 +27,7 @@ from bridge.keys import (
     stripe_key,
     worker_key,
 )
+from bridge.listeners import handler_options
 from bridge.logs import Redactor, fields
 from bridge.metrics import Metrics
 from bridge.middlewares import error_middleware
@@ -92,7 +93,7 @@ async def public_listener_ctx(app: web.Application) -> AsyncIterator[None]:
     if config.public_port is None:
         yield
         return
-    runner = web.AppRunner(create_public_app(app), access_log=None)
+    runner = web.AppRunner(create_public_app(app), **handler_options(config))
     await runner.setup()
     await web.TCPSite(runner, config.public_host, config.public_port).start()
     log.info("public webhook listener", extra=fields(host=config.public_host, port=config.public_port))
@@ -169,13 +170,16 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
+    """Ready or not, with a generic reason: the driver's message names the database, its user and host, and
+    this route needs no signature, so the details go to the log only."""
     checks = {"wp_config": "ok"}
     status = 200
     try:
         await request.app[database_key].ping()
         checks["database"] = "ok"
     except BridgeError as exc:
-        checks["database"] = str(exc)
+        log.warning("not ready", extra=fields(check="database", detail=str(exc)))
+        checks["database"] = "unavailable"
         status = 503
     return web.json_response({"status": "ready" if status == 200 else "not ready", "checks": checks}, status=status)
 
