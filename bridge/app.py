@@ -61,7 +61,8 @@ def create_app(config: ServiceConfig, site: Site, *, redactor: Redactor | None =
     app[intake_state_key] = IntakeStateCache()
     app[inbox_writer_key] = InboxWriter(app[database_key], metrics=metrics)
     app[worker_key] = Worker(app[database_key], site, app[stripe_key], HANDLERS, concurrency=config.workers,
-                             metrics=metrics)
+                             metrics=metrics,
+                             client_ids={mode: p.client_id for mode, p in config.platforms.items()})
     app[notifier_key] = Notifier(app[database_key], site)
     app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx, worker_ctx, notify_ctx, public_listener_ctx])
     app.router.add_get("/healthz", healthz)

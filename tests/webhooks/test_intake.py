@@ -164,6 +164,17 @@ async def test_a_deauthorization_marks_the_mode_reconnect_needed(hooks: Hooks) -
     assert [("applied", 1)] == hooks.rows("fct_bridge_events", "status, attempts")
 
 
+async def test_another_applications_deauthorization_changes_nothing(hooks: Hooks) -> None:
+    """account.application.deauthorized for another platform's client id is kept as ignored, and no mode is
+    marked reconnect needed."""
+    evt = event("account.application.deauthorized", {"id": "ca_someOtherPlatform0001", "object": "application"})
+    await hooks.deliver(evt)
+
+    assert 1 == await hooks.drain()
+    assert [] == hooks.rows("fct_bridge_flags", "name", "LEFT(name, 9) = 'reconnect'")
+    assert [("ignored",)] == hooks.rows("fct_bridge_events", "status")
+
+
 async def test_with_the_database_down_the_endpoint_answers_503(hooks: Hooks) -> None:
     """Nothing can be stored, so nothing is acknowledged: Stripe retries later."""
     hooks.site.sql(f"RENAME TABLE {hooks.site.table('fct_bridge_events')} TO {hooks.site.table('fct_bridge_gone')}")
