@@ -37,7 +37,8 @@ OFFICIAL_WP_CONFIG = ROOT / "tests" / "fixtures" / "wp_config" / "official-docke
 WP_ROOT = "/var/www/html"
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - inside the sidecar's container, which publishes no port
 # What an operator exports before `docker compose up`; never committed anywhere.
-OPERATOR_ENV = {"DB_PASSWORD": "operator-db-password", "FCT_BRIDGE_SECRET": "operator-bridge-secret"}
+OPERATOR_ENV = {"DB_PASSWORD": "operator-db-password",
+                "FCT_BRIDGE_SECRET": "operator-bridge-secret-of-at-least-32-chars"}
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|_KEY$|SALT|TOKEN|PLATFORM_KEY")
 SECRET_LOOKING_VALUE = re.compile(r"\b(sk|rk|pk)_(test|live)_[A-Za-z0-9]+|whsec_[A-Za-z0-9]+")
 
