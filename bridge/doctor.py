@@ -24,7 +24,7 @@ from bridge.site import Site, site_from_config
 from bridge.storage import webhook_store
 from bridge.storage.database import Database
 from bridge.storage.schema import missing_tables
-from bridge.storage.site_url import reported_site_url
+from bridge.storage.site_url import wordpress_url
 from bridge.stripe_api import StripeApi
 from bridge.webhooks import endpoints, probe
 from bridge.wordpress.wp_config import WpConfig
@@ -172,7 +172,7 @@ class Doctor:
 
     async def _webhook(self, db: Database, site: Site, mode: ss.Mode, *, blocking: bool) -> None:
         async with db.transaction() as cur:
-            url = webhook_url(site, await reported_site_url(cur, site.tables) or "")
+            url = webhook_url(site, await wordpress_url(cur, site.tables, site.config))
         try:
             report = await endpoints.check(db, site, self.api, mode, url)
         except BridgeError as exc:

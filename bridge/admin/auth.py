@@ -17,7 +17,6 @@ from bridge.errors import PayloadTooLarge, RequestTimeout, Unauthorized
 from bridge.keys import config_key, database_key, signed_request_key, site_key
 from bridge.logs import fields
 from bridge.storage.nonces import claim_nonce
-from bridge.storage.site_url import remember_site_url
 from bridge.webhooks.body import read_whole
 
 log = logging.getLogger("bridge.admin")
@@ -35,9 +34,6 @@ async def signature_middleware(request: web.Request, handler: Handler) -> web.St
         signed = signing.check_signature(secret, request.method, request.raw_path, claimed, body)
         async with app[database_key].transaction() as cur:
             fresh = await claim_nonce(cur, app[site_key].tables, signed.nonce)
-            if fresh:
-                # Where to send notices when wp-config.php does not say (bridge/webhooks/notify.py).
-                await remember_site_url(cur, app[site_key].tables, signed.site_url)
         if not fresh:
             raise Unauthorized("replayed request: this nonce was already used")
     except (Unauthorized, PayloadTooLarge, RequestTimeout) as exc:

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from bridge.admin.settings_view import webhook_url
+from bridge.admin.views import site_address
 from bridge.errors import UsageError
 from bridge.fluentcart import settings_store
 from bridge.fluentcart import stripe_settings as ss
@@ -54,7 +55,8 @@ async def replay_events(request: web.Request) -> web.Response:
 @routes.get(r"/stripe/webhooks/{mode:test|live}")
 async def check_endpoint(request: web.Request) -> web.Response:
     app = request.config_dict
-    result = await endpoints.check(app[database_key], app[site_key], app[stripe_key], _mode(request), _url(request))
+    url = await _url(request)
+    result = await endpoints.check(app[database_key], app[site_key], app[stripe_key], _mode(request), url)
     return web.json_response(result)
 
 
@@ -62,7 +64,7 @@ async def check_endpoint(request: web.Request) -> web.Response:
 async def register_endpoint(request: web.Request) -> web.Response:
     app = request.config_dict
     mode = _mode(request)
-    result = await endpoints.register(app[database_key], app[site_key], app[stripe_key], mode, _url(request),
+    result = await endpoints.register(app[database_key], app[site_key], app[stripe_key], mode, await _url(request),
                                       interval_s=app[config_key].webhook_register_interval_s)
     log.info("webhook registration", extra=fields(wp_user=request[signed_request_key].user_id, mode=mode,
                                                    action=result["action"], endpoint=result["endpoint_id"]))
@@ -73,7 +75,7 @@ async def register_endpoint(request: web.Request) -> web.Response:
 async def send_test_event(request: web.Request) -> web.Response:
     app = request.config_dict
     mode = _mode(request)
-    result = await probe.send_probe(app[database_key], app[site_key], mode, _url(request),
+    result = await probe.send_probe(app[database_key], app[site_key], mode, await _url(request),
                                     timeout_s=app[config_key].probe_timeout_s)
     log.info("webhook test event", extra=fields(wp_user=request[signed_request_key].user_id, mode=mode,
                                                  event=result["event_id"], verdict=result["verdict"],
@@ -86,8 +88,8 @@ def _mode(request: web.Request) -> ss.Mode:
     return "live" if request.match_info["mode"] == "live" else "test"
 
 
-def _url(request: web.Request) -> str:
-    return webhook_url(request.config_dict[site_key], request[signed_request_key].site_url)
+async def _url(request: web.Request) -> str:
+    return webhook_url(request.config_dict[site_key], await site_address(request))
 
 
 async def _health(request: web.Request) -> dict[str, Any]:

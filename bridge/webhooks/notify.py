@@ -24,7 +24,7 @@ from bridge.logs import fields
 from bridge.site import Site
 from bridge.storage import webhook_store as store
 from bridge.storage.database import Database
-from bridge.storage.site_url import clean_site_url, reported_site_url
+from bridge.storage.site_url import wordpress_url
 
 log = logging.getLogger("bridge.notify")
 
@@ -39,19 +39,6 @@ def backoff_s(attempts: int) -> float:
     """Wait after the n-th failed attempt: 1 s, 4 s, 16 s … capped at one hour. Ten attempts span about
     3.5 hours, enough to ride out a WordPress restart or a short outage before giving up."""
     return float(min(4 ** max(attempts - 1, 0), 3600))
-
-
-def config_site_url(site: Site) -> str | None:
-    """WP_HOME, else WP_SITEURL, when wp-config.php defines one we can evaluate: WordPress serves its REST
-    API under the home URL, which differs from the site URL when WordPress lives in a subdirectory."""
-    for name in ("WP_HOME", "WP_SITEURL"):
-        try:
-            url = clean_site_url(site.config.string(name))
-        except BridgeError:  # defined by an expression we cannot evaluate: try the next source
-            url = None
-        if url:
-            return url
-    return None
 
 
 def signed_headers(secret: str, url: str, body: bytes, *, now: float, nonce: str | None = None) -> dict[str, str]:
@@ -148,8 +135,8 @@ class Notifier:
         return True
 
     async def site_url(self, cur: aiomysql.Cursor) -> str | None:
-        """wp-config's WP_SITEURL / WP_HOME, else the URL the plugin last reported in a signed request."""
-        return config_site_url(self.site) or await reported_site_url(cur, self.site.tables)
+        """WordPress's home URL (bridge/storage/site_url.py): its REST API lives under it."""
+        return await wordpress_url(cur, self.site.tables, self.site.config)
 
     def _secret(self) -> str | None:
         try:

@@ -18,6 +18,7 @@ from tests.stripe_standin import Standin, standin, stripe_api  # noqa: F401
 
 SECRET = "bridge-shared-secret-0123456789abcdef"
 PATH = "/admin/v1/stripe/settings"
+SITE_URL = "http://127.0.0.1:8080"
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 
@@ -25,7 +26,9 @@ ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 @pytest.fixture
 def api_site(make_site: SiteFactory) -> TestSite:
     # Built outside the event loop: creating tables with the test's own blocking driver takes a while.
-    return make_site(defines={"FCT_BRIDGE_SECRET": SECRET})
+    site = make_site(defines={"FCT_BRIDGE_SECRET": SECRET})
+    site.set_wordpress_url(SITE_URL)
+    return site
 
 
 @pytest.fixture

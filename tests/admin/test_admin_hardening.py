@@ -104,3 +104,20 @@ async def test_a_signed_body_sent_in_pieces_is_verified_whole(api: Api) -> None:
     answer = await send(_port(client), [head, *split(body, 3)], pause_s=0.2)
 
     assert 200 == answer.status, answer.body
+
+
+async def test_the_reported_site_url_drives_nothing(api: Api) -> None:
+    """A signed request reporting another site URL changes neither the webhook URL nor the OAuth
+    redirect_uri: both come from WordPress's own `home` option."""
+    site, client = api
+    evil = "http://169.254.169.254/latest"
+
+    view = await client.get(PATH, headers=plugin_headers(SECRET, "GET", PATH, site_url=evil))
+    start_path = "/admin/v1/stripe/connect/test/start"
+    start = await client.post(start_path, headers=plugin_headers(SECRET, "POST", start_path, site_url=evil))
+
+    assert "http://127.0.0.1:8080/?fluent-cart=fct_payment_listener_ipn&method=stripe" == (
+        await view.json())["webhook_url"]
+    assert 200 == start.status
+    assert "169.254" not in (await start.json())["url"] and "127.0.0.1%3A8080" in (await start.json())["url"]
+    assert [] == site.sql(f"SELECT 1 FROM {site.table('fct_bridge_flags')} WHERE name = 'site_url'")
