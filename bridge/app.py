@@ -23,6 +23,7 @@ from bridge.keys import (
     metrics_key,
     notifier_key,
     redactor_key,
+    refusals_key,
     site_key,
     stripe_key,
     worker_key,
@@ -40,6 +41,7 @@ from bridge.webhooks.handlers import HANDLERS
 from bridge.webhooks.inbox_writer import InboxWriter
 from bridge.webhooks.intake_state import IntakeStateCache
 from bridge.webhooks.notify import Notifier
+from bridge.webhooks.refusals import Refusals
 from bridge.webhooks.views import routes as webhook_routes
 from bridge.webhooks.worker import Worker
 
@@ -59,6 +61,7 @@ def create_app(config: ServiceConfig, site: Site, *, redactor: Redactor | None =
     app[stripe_key].count_into(metrics)
     app[account_cache_key] = AccountCache()
     app[intake_state_key] = IntakeStateCache()
+    app[refusals_key] = Refusals()
     app[inbox_writer_key] = InboxWriter(app[database_key], metrics=metrics)
     app[worker_key] = Worker(app[database_key], site, app[stripe_key], HANDLERS, concurrency=config.workers,
                              metrics=metrics,
@@ -83,6 +86,7 @@ def create_public_app(app: web.Application) -> web.Application:
     public[worker_key] = app[worker_key]
     public[metrics_key] = app[metrics_key]
     public[intake_state_key] = app[intake_state_key]
+    public[refusals_key] = app[refusals_key]
     public[inbox_writer_key] = app[inbox_writer_key]
     public.router.add_get("/healthz", healthz)
     public.add_routes(webhook_routes)

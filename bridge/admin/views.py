@@ -13,7 +13,15 @@ from bridge.connect import service as connect
 from bridge.errors import UsageError
 from bridge.fluentcart import settings_store
 from bridge.fluentcart import stripe_settings as ss
-from bridge.keys import account_cache_key, config_key, database_key, signed_request_key, site_key, stripe_key
+from bridge.keys import (
+    account_cache_key,
+    config_key,
+    database_key,
+    refusals_key,
+    signed_request_key,
+    site_key,
+    stripe_key,
+)
 from bridge.logs import fields
 from bridge.settings_service import save_settings
 from bridge.storage.site_url import wordpress_url
@@ -32,7 +40,7 @@ async def _view(request: web.Request, effective: ss.EffectiveSettings | None = N
         effective = ss.effective(stored, site.config, store_mode, site.key_material())
     cards = await connect.account_cards(db, site, app[stripe_key], effective, stored, app[account_cache_key])
     return settings_view(effective, site, await site_address(request), cards=cards,
-                         connect_modes=set(app[config_key].platforms), health=await read_health(db))
+                         connect_modes=set(app[config_key].platforms), health=await read_health(db, app[refusals_key]))
 
 
 @routes.get("/stripe/settings")

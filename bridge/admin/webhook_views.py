@@ -14,7 +14,15 @@ from bridge.admin.views import site_address
 from bridge.errors import UsageError
 from bridge.fluentcart import settings_store
 from bridge.fluentcart import stripe_settings as ss
-from bridge.keys import config_key, database_key, signed_request_key, site_key, stripe_key, worker_key
+from bridge.keys import (
+    config_key,
+    database_key,
+    refusals_key,
+    signed_request_key,
+    site_key,
+    stripe_key,
+    worker_key,
+)
 from bridge.logs import fields
 from bridge.webhooks import endpoints, probe, replay
 from bridge.webhooks.health import health_view, read_health
@@ -96,7 +104,7 @@ async def _health(request: web.Request) -> dict[str, Any]:
     app = request.config_dict
     site = app[site_key]
     effective = await settings_store.load(await app[database_key].pool(), site)
-    health = await read_health(app[database_key])
+    health = await read_health(app[database_key], app[refusals_key])
     return {mode: health_view(health[mode], mode, effective) for mode in ss.MODES}
 
 

@@ -20,6 +20,12 @@ _EVENT_ID = re.compile(r"evt_[A-Za-z0-9_]{1,251}")
 _EVENT_TYPE = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+){0,5}")
 
 
+# Every code a Rejection carries (views.py adds body_timeout): the only words about a refusal that are
+# counted, shown on the settings page, or repeated by the test event.
+REASON_CODES = frozenset({"too_large", "no_signature", "no_secret", "not_utf8", "bad_signature", "stale_timestamp",
+                          "not_json", "too_deep", "not_event", "mode_mismatch", "body_timeout", "bad_request"})
+
+
 @dataclass(frozen=True)
 class Rejection:
     status: int

@@ -26,6 +26,7 @@ from bridge.storage import webhook_store as store
 from bridge.storage.database import Database
 from bridge.storage.site_url import clean_site_url, same_origin, wordpress_url
 from bridge.webhooks.endpoints import mode_keys
+from bridge.webhooks.intake import REASON_CODES
 
 PROBE_TYPE = "fct_bridge.probe"
 # Characters a careless proxy re-encodes, unescapes or strips: any change shows up in the byte comparison.
@@ -78,6 +79,17 @@ async def post(url: str, body: bytes, signature: str, timeout_s: float) -> Answe
         return Answer(None, "", error=str(exc) or exc.__class__.__name__)
 
 
+def _our_reason_code(text: str) -> str | None:
+    """The sidecar's own reason code when the answer is its refusal (passed on by WordPress), else None:
+    a fixed vocabulary is repeated, never free text."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    code = data.get("code") if isinstance(data, dict) else None
+    return code if isinstance(code, str) and code in REASON_CODES else None
+
+
 def verdict(url: str, answer: Answer, sent: bytes, stored: str | None) -> tuple[str, str]:
     """(verdict, one sentence for the admin): what happened, in the sidecar's words only."""
     if answer.status is None:
@@ -87,8 +99,9 @@ def verdict(url: str, answer: Answer, sent: bytes, stored: str | None) -> tuple[
         return "redirected", (f"{url} answered HTTP {answer.status} (a redirect); Stripe does not follow "
                               "redirects, so the webhook URL must be the final address.")
     if not 200 <= answer.status < 300:
-        return "refused", (f"{url} answered HTTP {answer.status}; the sidecar's log and the settings page's "
-                           "refused-delivery counts say why.")
+        code = _our_reason_code(answer.text)
+        why = f"this sidecar refused it: {code}" if code else "the settings page's refused-delivery counts may say why"
+        return "refused", f"{url} answered HTTP {answer.status} ({why})."
     if stored is None:
         return "not_stored", (f"{url} answered HTTP {answer.status}, but the event did not reach this site's "
                               "database; the URL may lead to another site or server.")

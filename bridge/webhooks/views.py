@@ -18,10 +18,12 @@ from bridge.keys import (
     inbox_writer_key,
     intake_state_key,
     metrics_key,
+    refusals_key,
     site_key,
     worker_key,
 )
 from bridge.logs import fields
+from bridge.middlewares import quiet_key
 from bridge.storage import webhook_store as store
 from bridge.webhooks.body import read_whole
 from bridge.webhooks.intake import Rejection, too_large, verify_delivery
@@ -86,13 +88,16 @@ async def _receive(request: web.Request) -> tuple[web.Response, str, str | None]
 
 
 async def _reject(request: web.Request, rejection: Rejection) -> web.Response:
+    """Counted, not stored: no database row and at most one log line per reason code per interval, so a
+    flood of forged deliveries costs nothing lasting (bridge/webhooks/refusals.py)."""
     app = request.config_dict
-    try:
-        async with app[database_key].transaction() as cur:
-            await store.record_delivery(cur, app[site_key].tables, verdict="rejected", reason=rejection.reason,
-                                        event_id=rejection.event_id, mode=rejection.mode)
-    except BridgeError as exc:
-        # The refusal stands even when it cannot be recorded; Stripe will deliver again.
-        log.warning("could not record a rejected delivery", extra=fields(detail=str(exc)))
-    log.warning("webhook refused", extra=fields(status=rejection.status, reason=rejection.reason))
-    return web.json_response({"error": "rejected", "detail": rejection.reason}, status=rejection.status)
+    mode = rejection.mode or "unknown"
+    app[metrics_key].refusals.labels(mode, rejection.code).inc()
+    stands_for = app[refusals_key].record(rejection.mode, rejection.code, now=time.monotonic(), wall=time.time())
+    if stands_for is not None:
+        # The reason code and status only: the reason text may quote what the sender claimed.
+        log.warning("webhook refused", extra=fields(status=rejection.status, reason=rejection.code, mode=mode,
+                                                     refusals=stands_for))
+    request[quiet_key] = True
+    return web.json_response({"error": "rejected", "code": rejection.code, "detail": rejection.reason},
+                             status=rejection.status)

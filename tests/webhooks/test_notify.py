@@ -31,7 +31,7 @@ from tests.sites import TestSite
 from tests.stripe_standin import Standin
 from tests.webhooks.conftest import Hooks, event
 
-SECRET = "hooks-shared-secret-0123456789"  # the hooks site's FCT_BRIDGE_SECRET (tests/webhooks/conftest.py)
+SECRET = "hooks-shared-secret-0123456789abcdef"  # the hooks site's FCT_BRIDGE_SECRET (tests/webhooks/conftest.py)
 TOUCH = "fct_bridge.test_touch"  # an event type only these tests handle, so no real handler is involved
 NOTICE_COLS = "event_id, status, attempts, last_error"
 

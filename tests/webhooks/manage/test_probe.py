@@ -59,7 +59,7 @@ async def test_a_proxy_that_rewrites_the_body_is_caught(admin_site: TestSite, ma
 
     assert ("refused", 400, False, None) == (report["verdict"], report["status"], report["stored"],
                                              report["unmodified"])
-    assert "HTTP 400" in report["message"]
+    assert "HTTP 400 (this sidecar refused it: bad_signature)" in report["message"]
 
 
 @pytest.fixture
