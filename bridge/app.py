@@ -33,7 +33,7 @@ from bridge.logs import Redactor, fields
 from bridge.metrics import Metrics
 from bridge.middlewares import error_middleware
 from bridge.site import Site
-from bridge.storage import webhook_store
+from bridge.storage import retention, webhook_store
 from bridge.storage.database import Database
 from bridge.storage.nonces import purge_nonces
 from bridge.stripe_api import StripeApi
@@ -67,7 +67,8 @@ def create_app(config: ServiceConfig, site: Site, *, redactor: Redactor | None =
                              metrics=metrics,
                              client_ids={mode: p.client_id for mode, p in config.platforms.items()})
     app[notifier_key] = Notifier(app[database_key], site)
-    app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx, worker_ctx, notify_ctx, public_listener_ctx])
+    app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx, retention_ctx, worker_ctx, notify_ctx,
+                            public_listener_ctx])
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_view)
@@ -168,6 +169,27 @@ async def _purge_nonces_forever(app: web.Application) -> None:
                 await purge_nonces(cur, app[site_key].tables, keep_s)
         except BridgeError as exc:
             log.warning("nonce purge skipped", extra=fields(detail=str(exc)))
+
+
+async def retention_ctx(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(_purge_old_forever(app))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _purge_old_forever(app: web.Application) -> None:
+    config = app[config_key]
+    while True:
+        await asyncio.sleep(config.retention_interval_s)
+        try:
+            purged = await retention.purge(app[database_key], config.retention_days)
+        except BridgeError as exc:
+            log.warning("retention purge skipped", extra=fields(detail=str(exc)))
+            continue
+        if purged.deliveries or purged.events or purged.notices:
+            log.info("retention purge", extra=fields(days=config.retention_days, **purged.to_json()))
 
 
 async def healthz(request: web.Request) -> web.Response:
