@@ -46,7 +46,8 @@ async def start(db: Database, site: Site, config: ServiceConfig, wp_user_id: int
         raise NotConfigured(f"the {mode} keys are defined in wp-config.php; remove them there to use Connect")
     platform = platform_for(config, mode)
     if not site_url:
-        raise NotConfigured("the plugin did not report the site URL, so Stripe cannot send the admin back")
+        raise NotConfigured("WordPress's address is unknown (neither WP_HOME/WP_SITEURL in wp-config.php nor the "
+                            "home/siteurl options hold an http(s) URL), so Stripe cannot send the admin back")
     state = oauth.new_state()
     async with db.transaction() as cur:
         await oauth_store.insert_state(cur, site.tables, oauth.digest(state), wp_user_id, mode, oauth.STATE_TTL_S)
