@@ -29,6 +29,9 @@ from bridge.webhooks.body import read_whole
 from bridge.webhooks.intake import Rejection, too_large, verify_delivery
 
 log = logging.getLogger("bridge.webhooks")
+# Refusals a secret saved a moment ago could turn into a match; the others (unsigned, malformed, stale, too
+# large) are refused without re-reading the settings, so a flood of them costs no database read either.
+_SECRET_DEPENDENT = frozenset({"bad_signature", "no_secret", "mode_mismatch"})
 routes = web.RouteTableDef()
 
 
@@ -67,7 +70,7 @@ async def _receive(request: web.Request) -> tuple[web.Response, str, str | None]
     cache = app[intake_state_key]
     state, cached = await cache.get(db, site)
     verdict = verify_delivery(body, header, state.secrets, limit, now=time.time())
-    if isinstance(verdict, Rejection) and verdict.status == 400 and cached:
+    if isinstance(verdict, Rejection) and verdict.code in _SECRET_DEPENDENT and cached:
         state = await cache.refresh(db, site, newer_than=state.read_at)  # a secret may have changed just now
         verdict = verify_delivery(body, header, state.secrets, limit, now=time.time())
     store_mode = state.store_mode
