@@ -54,7 +54,7 @@ async def _count_closed(ports: list[int], per_kind: int) -> tuple[int, int]:
 
 
 def test_half_open_connections_are_closed_on_both_listeners(site: TestSite) -> None:
-    """100 silent, half-headered or half-bodied connections per listener (main and public) are all closed by
+    """200 silent, half-headered or half-bodied connections per listener (main and public) are all closed by
     the sidecar after its header or body timeout, none held."""
     site.defines["FCT_BRIDGE_SECRET"] = SECRET
     site.write_config()
@@ -67,9 +67,9 @@ def test_half_open_connections_are_closed_on_both_listeners(site: TestSite) -> N
     try:
         assert 200 == wait_ready(f"http://127.0.0.1:{port}/readyz", proc)
         assert 200 == wait_ready(f"http://127.0.0.1:{public}/healthz", proc)
-        closed, total = asyncio.run(_count_closed([port, public], per_kind=25))
+        closed, total = asyncio.run(_count_closed([port, public], per_kind=50))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)
 
-    assert (200, 200) == (closed, total)
+    assert (400, 400) == (closed, total)
