@@ -16,8 +16,8 @@ from bridge.admin import signing
 from bridge.errors import PayloadTooLarge, RequestTimeout, Unauthorized
 from bridge.keys import config_key, database_key, signed_request_key, site_key
 from bridge.logs import fields
+from bridge.request_body import read_whole
 from bridge.storage.nonces import claim_nonce
-from bridge.webhooks.body import read_whole
 
 log = logging.getLogger("bridge.admin")
 

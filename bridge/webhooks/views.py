@@ -24,8 +24,8 @@ from bridge.keys import (
 )
 from bridge.logs import fields
 from bridge.middlewares import quiet_key
+from bridge.request_body import read_whole
 from bridge.storage import webhook_store as store
-from bridge.webhooks.body import read_whole
 from bridge.webhooks.intake import Rejection, too_large, verify_delivery
 
 log = logging.getLogger("bridge.webhooks")
