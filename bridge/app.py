@@ -23,15 +23,17 @@ from bridge.keys import (
     metrics_key,
     notifier_key,
     redactor_key,
+    refusals_key,
     site_key,
     stripe_key,
     worker_key,
 )
+from bridge.listeners import handler_options
 from bridge.logs import Redactor, fields
 from bridge.metrics import Metrics
 from bridge.middlewares import error_middleware
 from bridge.site import Site
-from bridge.storage import webhook_store
+from bridge.storage import retention, webhook_store
 from bridge.storage.database import Database
 from bridge.storage.nonces import purge_nonces
 from bridge.stripe_api import StripeApi
@@ -39,6 +41,7 @@ from bridge.webhooks.handlers import HANDLERS
 from bridge.webhooks.inbox_writer import InboxWriter
 from bridge.webhooks.intake_state import IntakeStateCache
 from bridge.webhooks.notify import Notifier
+from bridge.webhooks.refusals import Refusals
 from bridge.webhooks.views import routes as webhook_routes
 from bridge.webhooks.worker import Worker
 
@@ -58,11 +61,14 @@ def create_app(config: ServiceConfig, site: Site, *, redactor: Redactor | None =
     app[stripe_key].count_into(metrics)
     app[account_cache_key] = AccountCache()
     app[intake_state_key] = IntakeStateCache()
+    app[refusals_key] = Refusals()
     app[inbox_writer_key] = InboxWriter(app[database_key], metrics=metrics)
     app[worker_key] = Worker(app[database_key], site, app[stripe_key], HANDLERS, concurrency=config.workers,
-                             metrics=metrics)
+                             metrics=metrics,
+                             client_ids={mode: p.client_id for mode, p in config.platforms.items()})
     app[notifier_key] = Notifier(app[database_key], site)
-    app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx, worker_ctx, notify_ctx, public_listener_ctx])
+    app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx, retention_ctx, worker_ctx, notify_ctx,
+                            public_listener_ctx])
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_view)
@@ -81,6 +87,7 @@ def create_public_app(app: web.Application) -> web.Application:
     public[worker_key] = app[worker_key]
     public[metrics_key] = app[metrics_key]
     public[intake_state_key] = app[intake_state_key]
+    public[refusals_key] = app[refusals_key]
     public[inbox_writer_key] = app[inbox_writer_key]
     public.router.add_get("/healthz", healthz)
     public.add_routes(webhook_routes)
@@ -92,7 +99,7 @@ async def public_listener_ctx(app: web.Application) -> AsyncIterator[None]:
     if config.public_port is None:
         yield
         return
-    runner = web.AppRunner(create_public_app(app), access_log=None)
+    runner = web.AppRunner(create_public_app(app), **handler_options(config))
     await runner.setup()
     await web.TCPSite(runner, config.public_host, config.public_port).start()
     log.info("public webhook listener", extra=fields(host=config.public_host, port=config.public_port))
@@ -164,18 +171,42 @@ async def _purge_nonces_forever(app: web.Application) -> None:
             log.warning("nonce purge skipped", extra=fields(detail=str(exc)))
 
 
+async def retention_ctx(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(_purge_old_forever(app))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _purge_old_forever(app: web.Application) -> None:
+    config = app[config_key]
+    while True:
+        await asyncio.sleep(config.retention_interval_s)
+        try:
+            purged = await retention.purge(app[database_key], config.retention_days)
+        except BridgeError as exc:
+            log.warning("retention purge skipped", extra=fields(detail=str(exc)))
+            continue
+        if purged.deliveries or purged.events or purged.notices:
+            log.info("retention purge", extra=fields(days=config.retention_days, **purged.to_json()))
+
+
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
 async def readyz(request: web.Request) -> web.Response:
+    """Ready or not, with a generic reason: the driver's message names the database, its user and host, and
+    this route needs no signature, so the details go to the log only."""
     checks = {"wp_config": "ok"}
     status = 200
     try:
         await request.app[database_key].ping()
         checks["database"] = "ok"
     except BridgeError as exc:
-        checks["database"] = str(exc)
+        log.warning("not ready", extra=fields(check="database", detail=str(exc)))
+        checks["database"] = "unavailable"
         status = 503
     return web.json_response({"status": "ready" if status == 200 else "not ready", "checks": checks}, status=status)
 

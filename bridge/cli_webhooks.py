@@ -1,4 +1,5 @@
-"""`fct-bridge webhooks list|replay`: failed events and their replay, from the host.
+"""`fct-bridge webhooks list|replay|purge`: failed events and their replay, and the retention purge, from
+the host.
 
 The CLI only requeues in the database; the running sidecar's worker picks the events up within its
 poll interval (it cannot be woken from another process)."""
@@ -8,11 +9,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
+from bridge.config import retention_days
 from bridge.errors import UsageError
 from bridge.site import Site
+from bridge.storage import retention
 from bridge.storage.database import Database
 from bridge.webhooks import replay
 
@@ -34,6 +38,10 @@ def add_commands(groups: Any, load_site: SiteLoader) -> None:
     again.add_argument("--all-dead", action="store_true", help="every dead event (of --mode, if given)")
     again.add_argument("--mode", choices=("test", "live"))
     again.set_defaults(handler=cmd_replay, load_site=load_site)
+    purge = hooks.add_parser("purge", help="delete deliveries, done events and sent notices older than the "
+                                           "retention period (dead and pending events are kept)")
+    purge.add_argument("--days", help="keep this many days (default $FCT_BRIDGE_RETENTION_DAYS, else 30)")
+    purge.set_defaults(handler=cmd_purge, load_site=load_site)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -80,5 +88,22 @@ async def _requeue(site: Site, request: replay.ReplayRequest) -> int:
     db = Database(site.db, site.tables, maxsize=1)
     try:
         return await replay.requeue(db, request)
+    finally:
+        await db.close()
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    days = retention_days(args.days or os.environ.get("FCT_BRIDGE_RETENTION_DAYS") or retention.DEFAULT_DAYS)
+    site = args.load_site(args)
+    purged = asyncio.run(_purge(site, days))
+    print(f"kept {days} days: deleted {purged.deliveries} delivery records, {purged.events} done events and "
+          f"{purged.notices} sent notices; dead and pending events are kept")
+    return 0
+
+
+async def _purge(site: Site, days: int) -> retention.Purged:
+    db = Database(site.db, site.tables, maxsize=1)
+    try:
+        return await retention.purge(db, days)
     finally:
         await db.close()

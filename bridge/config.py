@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from bridge.errors import UsageError
 from bridge.secret import Secret
+from bridge.storage.retention import MAX_DAYS, MIN_DAYS
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -34,6 +35,16 @@ class ServiceConfig:
     # How far a signed admin request's timestamp may be from our clock.
     admin_clock_skew_s: int = 300
     max_webhook_bytes: int = 512 * 1024
+    max_admin_bytes: int = 256 * 1024
+    # Both listeners: a connection must deliver its request headers within header_timeout_s of opening (or
+    # of its previous answer), and a body within body_timeout_s of its headers; half-open and trickling
+    # connections are closed instead of held.
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
+    # Deliveries, done events and sent notices older than this are deleted (bridge/storage/retention.py),
+    # every retention_interval_s by each running sidecar.
+    retention_days: int = 30
+    retention_interval_s: float = 3600.0
     # Concurrent apply loops in this process (0: store webhooks but apply nothing, e.g. intake-only replicas).
     workers: int = 2
     # "Register the webhook for me" runs at most once per this many seconds per mode (across processes).
@@ -60,6 +71,9 @@ def load_service_config(environ: Mapping[str, str] | None = None, **overrides: o
         "public_host": env.get("FCT_BRIDGE_PUBLIC_HOST", DEFAULT_HOST),
         "public_port": env.get("FCT_BRIDGE_PUBLIC_PORT") or None,
         "workers": env.get("FCT_BRIDGE_WORKERS", "2"),
+        "header_timeout_s": env.get("FCT_BRIDGE_HEADER_TIMEOUT_S", "10"),
+        "body_timeout_s": env.get("FCT_BRIDGE_BODY_TIMEOUT_S", "30"),
+        "retention_days": env.get("FCT_BRIDGE_RETENTION_DAYS", "30"),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     if not values["wp_config"]:
@@ -83,7 +97,31 @@ def load_service_config(environ: Mapping[str, str] | None = None, **overrides: o
         stripe_api_base=env.get("FCT_BRIDGE_STRIPE_API_BASE", STRIPE_API_BASE).rstrip("/"),
         stripe_connect_base=env.get("FCT_BRIDGE_STRIPE_CONNECT_BASE", STRIPE_CONNECT_BASE).rstrip("/"),
         platforms=platforms_from_env(env),
+        header_timeout_s=_seconds(values["header_timeout_s"], "header timeout"),
+        body_timeout_s=_seconds(values["body_timeout_s"], "body timeout"),
+        retention_days=retention_days(values["retention_days"]),
     )
+
+
+def retention_days(value: object) -> int:
+    try:
+        days = int(str(value))
+    except ValueError:
+        raise UsageError(f"retention must be a whole number of days, got {value!r}") from None
+    if not MIN_DAYS <= days <= MAX_DAYS:
+        raise UsageError(f"retention must be {MIN_DAYS} to {MAX_DAYS} days (Stripe retries deliveries for 3 days), "
+                         f"got {days}")
+    return days
+
+
+def _seconds(value: object, what: str) -> float:
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        raise UsageError(f"{what} must be a number of seconds, got {value!r}") from None
+    if not 0 < seconds <= 3600:
+        raise UsageError(f"{what} must be more than 0 and at most 3600 seconds, got {seconds:g}")
+    return seconds
 
 
 def _port(value: object, what: str) -> int:

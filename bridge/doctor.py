@@ -19,11 +19,12 @@ from bridge.crypto import SecretState, inspect_secret
 from bridge.errors import BridgeError, StripeFailure
 from bridge.fluentcart import settings_store
 from bridge.fluentcart import stripe_settings as ss
+from bridge.shared_secret import GENERATE, MIN_LENGTH, shared_secret_problem
 from bridge.site import Site, site_from_config
 from bridge.storage import webhook_store
 from bridge.storage.database import Database
 from bridge.storage.schema import missing_tables
-from bridge.storage.site_url import reported_site_url
+from bridge.storage.site_url import wordpress_url
 from bridge.stripe_api import StripeApi
 from bridge.webhooks import endpoints, probe
 from bridge.wordpress.wp_config import WpConfig
@@ -77,6 +78,7 @@ class Doctor:
                 await self._store(db, site)
         finally:
             await db.close()
+        self._shared_secret()
         return self.findings
 
     def _config(self) -> None:
@@ -88,6 +90,12 @@ class Doctor:
             others = len(self.cfg.unsupported)
             note = f" ({others} other constant(s) not understood, none the bridge needs)" if others else ""
             self.add("wp-config.php", True, f"{self.cfg.path} parsed{note}")
+
+    def _shared_secret(self) -> None:
+        problem = shared_secret_problem(self.cfg)
+        self.add("shared secret", problem is None,
+                 problem[0] if problem else f"FCT_BRIDGE_SECRET is defined ({MIN_LENGTH} characters or more)",
+                 GENERATE, blocking=bool(problem and problem[1]))
 
     async def _database(self, db: Database, site: Site) -> bool:
         try:
@@ -164,7 +172,7 @@ class Doctor:
 
     async def _webhook(self, db: Database, site: Site, mode: ss.Mode, *, blocking: bool) -> None:
         async with db.transaction() as cur:
-            url = webhook_url(site, await reported_site_url(cur, site.tables) or "")
+            url = webhook_url(site, await wordpress_url(cur, site.tables, site.config))
         try:
             report = await endpoints.check(db, site, self.api, mode, url)
         except BridgeError as exc:

@@ -123,3 +123,17 @@ class StripeFailure(BridgeError):
     exit_code = 1
     http_status = 502
     code = "stripe_error"
+
+
+class PayloadTooLarge(BridgeError):
+    exit_code = 2
+    http_status = 413
+    code = "payload_too_large"
+
+
+class RequestTimeout(BridgeError):
+    """The client did not send its whole request in time (a slow or half-open connection)."""
+
+    exit_code = 1
+    http_status = 408
+    code = "request_timeout"

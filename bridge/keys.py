@@ -16,6 +16,7 @@ from bridge.storage.database import Database
 from bridge.stripe_api import StripeApi
 from bridge.webhooks.inbox_writer import InboxWriter
 from bridge.webhooks.intake_state import IntakeStateCache
+from bridge.webhooks.refusals import Refusals
 from bridge.webhooks.worker import Worker
 
 if TYPE_CHECKING:
@@ -33,4 +34,5 @@ metrics_key = web.AppKey("bridge.metrics", Metrics)
 intake_state_key = web.AppKey("bridge.intake_state", IntakeStateCache)
 inbox_writer_key = web.AppKey("bridge.inbox_writer", InboxWriter)
 notifier_key: web.AppKey[Notifier] = web.AppKey("bridge.notifier")
+refusals_key = web.AppKey("bridge.refusals", Refusals)
 signed_request_key = web.RequestKey("bridge.signed_request", SignedRequest)

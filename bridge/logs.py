@@ -1,8 +1,11 @@
 """JSON log lines with secrets redacted before anything is written.
 
 Redaction has two layers: the exact secret values this site holds (from wp-config.php and
-decrypted credentials) and shapes that are secrets wherever they come from (Stripe secret,
-restricted and webhook keys, OAuth tokens).
+decrypted credentials) and shapes that are secrets wherever they come from: Stripe secret, restricted
+and ephemeral keys (sk_/rk_/ek_, which OAuth access tokens also are), webhook signing secrets (whsec_),
+OAuth refresh tokens (rt_) and authorization codes (ac_), and any bearer token. Publishable keys (pk_)
+are left readable: they are public by design (every checkout page carries one) and help to diagnose.
+Every logger goes through it, the Stripe SDK's own included, at every level.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-_SECRET_SHAPES = re.compile(r"\b(?:sk|rk)_(?:test|live)_[A-Za-z0-9]{4,}|\bwhsec_[A-Za-z0-9+/=]{4,}")
+import stripe
+from stripe import _util as stripe_util
+
+_SECRET_SHAPES = re.compile(
+    r"\b(?:sk|rk|ek)_(?:test|live)_[A-Za-z0-9]{4,}"
+    r"|\bwhsec_[A-Za-z0-9+/=]{4,}"
+    r"|\b(?:rt|ac)_[A-Za-z0-9]{4,}"
+    r"|\b[Bb]earer[ \t]+[A-Za-z0-9._~+/=-]{4,}"
+)
 _MASK = "[redacted]"
 
 
@@ -70,6 +81,10 @@ def setup_logging(redactor: Redactor, level: str = "INFO", stream: object = None
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # STRIPE_LOG=debug|info makes the SDK print its lines (request bodies, tokens) straight to stderr,
+    # past this handler and its redaction; its logger "stripe" still reaches the handler above.
+    stripe_util.STRIPE_LOG = None
+    stripe.log = None
 
 
 def fields(**values: object) -> dict[str, object]:

@@ -30,6 +30,8 @@ class Metrics:
                             ["status", "mode"], registry=self.registry)
         self.intake_batch = Histogram("fct_bridge_intake_batch_size", "Deliveries stored per commit (group commit)",
                                       buckets=(1, 2, 4, 8, 16, 32, 64, 128), registry=self.registry)
+        self.refusals = Counter("fct_bridge_webhook_refusals", "Refused webhook deliveries by mode and reason code",
+                                ["mode", "reason"], registry=self.registry)
         self.stripe_calls = Counter("fct_bridge_stripe_calls", "Calls to Stripe by outcome",
                                     ["outcome"], registry=self.registry)
 

@@ -14,6 +14,8 @@ from bridge.errors import BridgeError, StorageError, ValidationError
 from bridge.logs import fields
 
 log = logging.getLogger("bridge.http")
+# Set by a handler whose request must not get its own log line (a refused webhook: logged sampled instead).
+quiet_key = web.RequestKey("bridge.quiet", bool)
 _STORAGE_DETAIL = {"database_unavailable": "the database is unavailable; try again shortly"}
 
 
@@ -42,6 +44,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         log.exception("unhandled error", extra=fields(path=request.path))
         response = web.json_response(error_body("internal_error", "internal error; see the sidecar log"),
                                      status=500)
+    if request.get(quiet_key):
+        return response
     log.info("request", extra=fields(method=request.method, path=request.path, status=response.status,
                                      ms=round((time.perf_counter() - started) * 1000, 2)))
     return response

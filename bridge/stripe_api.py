@@ -52,12 +52,13 @@ class StripeApi:
         """Count this client's calls in ``metrics`` (an app adopting a client made elsewhere)."""
         self.http.count_into(metrics)
 
-    def client(self, api_key: str) -> stripe.StripeClient:
+    def client(self, api_key: str, *, retries: int = 1) -> stripe.StripeClient:
+        """``retries=0`` for calls that must reach Stripe at most once (an authorization code's exchange)."""
         return stripe.StripeClient(
             api_key,
             base_addresses={"api": self.api_base, "connect": self.connect_base},
             http_client=self.http,
-            max_network_retries=1,
+            max_network_retries=retries,
         )
 
     async def close(self) -> None:

@@ -91,6 +91,12 @@ class TestSite:
     def table(self, suffix: str) -> str:
         return f"`{self.prefix}{suffix}`"
 
+    def set_wordpress_url(self, home: str, siteurl: str | None = None) -> None:
+        """WordPress's `home` and `siteurl` options, as its installer and Settings → General write them."""
+        for name, value in (("home", home), ("siteurl", siteurl or home)):
+            self.sql(f"INSERT INTO {self.table('options')} (option_name, option_value, autoload) VALUES (%s, %s, "
+                     "'yes') ON DUPLICATE KEY UPDATE option_value = VALUES(option_value)", (name, value))
+
     def snapshot(self) -> list[tuple[object, ...]]:
         """Every row of every table, to prove that nothing was written."""
         rows: list[tuple[object, ...]] = []

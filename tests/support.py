@@ -21,7 +21,8 @@ def plugin_headers(secret: str, method: str, path: str, body: bytes = b"", *, us
         "X-FCT-Nonce": nonce,
         "X-FCT-User": str(user),
         "X-FCT-Site-Url": site_url,
-        "X-FCT-Signature": signing.sign(secret, method, path, ts_s, nonce, str(user), site_url, body),
+        "X-FCT-Signature": signing.sign(secret, signing.PLUGIN_TO_SIDECAR, method, path, ts_s, nonce, str(user),
+                                        site_url, body),
         "Content-Type": "application/json",
     }
 

@@ -37,7 +37,8 @@ OFFICIAL_WP_CONFIG = ROOT / "tests" / "fixtures" / "wp_config" / "official-docke
 WP_ROOT = "/var/www/html"
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - inside the sidecar's container, which publishes no port
 # What an operator exports before `docker compose up`; never committed anywhere.
-OPERATOR_ENV = {"DB_PASSWORD": "operator-db-password", "FCT_BRIDGE_SECRET": "operator-bridge-secret"}
+OPERATOR_ENV = {"DB_PASSWORD": "operator-db-password",
+                "FCT_BRIDGE_SECRET": "operator-bridge-secret-of-at-least-32-chars"}
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|_KEY$|SALT|TOKEN|PLATFORM_KEY")
 SECRET_LOOKING_VALUE = re.compile(r"\b(sk|rk|pk)_(test|live)_[A-Za-z0-9]+|whsec_[A-Za-z0-9]+")
 
@@ -521,3 +522,15 @@ def test_php_in_wordpress_and_the_parser_in_the_sidecar_agree(tmp_path: Path) ->
     expected = {name: value for name, value in php.items() if name != "ABSPATH"}
     actual = {**config.constants, "$table_prefix": config.table_prefix}
     assert expected == actual
+
+
+def test_the_compose_comments_point_at_the_webhook_only_listener_never_the_admin_port() -> None:
+    """No comment suggests publishing 8787 (the admin API); the one about letting Stripe post directly names
+    the public webhook-only listener and publishes its port."""
+    comments = [line.split("#", 1)[1] for line in COMPOSE.read_text(encoding="utf-8").splitlines() if "#" in line]
+    published = [c for c in comments if re.search(r'"\d+:\d+"', c)]
+
+    assert [] == [c for c in published if "8787" in c]
+    assert ['     - "8788:8788"'] == published
+    assert any("FCT_BRIDGE_PUBLIC_PORT" in c for c in comments)
+    assert any("Never publish 8787" in c for c in comments)

@@ -57,7 +57,7 @@ def failed(findings: list[Finding]) -> dict[str, Finding]:
 
 @pytest.fixture
 def doctor_site(make_site: Callable[..., TestSite]) -> TestSite:
-    return make_site(defines={"FCT_BRIDGE_SECRET": "doctor-shared-secret-0123456789"})
+    return make_site(defines={"FCT_BRIDGE_SECRET": "doctor-shared-secret-0123456789abcdef"})
 
 
 async def test_a_working_site_is_all_green(doctor_site: TestSite, standin: Standin,  # noqa: F811
@@ -126,7 +126,7 @@ async def test_a_database_that_is_down_blocks_and_says_how_to_fix(doctor_site: T
     findings, blocked = await diagnose(load_wp_config(doctor_site.wp_config, {}), stripe_api)
 
     assert blocked
-    assert ["wp-config.php", "database"] == [f.check for f in findings]
+    assert ["wp-config.php", "database", "shared secret"] == [f.check for f in findings]
     assert "DB_HOST" in findings[1].fix
 
 
@@ -147,3 +147,20 @@ def test_the_cli_prints_lines_and_exits_non_zero_when_blocked(doctor_site: TestS
     assert "[blocks payments]" in result.stdout
 
 
+
+
+@pytest.mark.parametrize(("secret", "says", "blocks"), [
+    ("short-secret-31-characters-long", "has 31 characters; at least 32 are required", True),
+    ("", "FCT_BRIDGE_SECRET is not defined", False),
+])
+async def test_a_short_or_missing_shared_secret_is_named(make_site: Callable[..., TestSite], stripe_api: StripeApi,  # noqa: F811
+                                                         secret: str, says: str, blocks: bool) -> None:
+    """Fewer than 32 characters blocks (the sidecar will not start); none at all is named, not blocking; the
+    value itself is never printed."""
+    site = make_site(defines={"FCT_BRIDGE_SECRET": secret} if secret else {})
+
+    findings, _ = await diagnose(load_wp_config(site.wp_config, {}), stripe_api)
+
+    finding = failed(findings)["shared secret"]
+    assert (True, blocks, True) == (says in finding.detail, finding.blocking, "openssl rand" in finding.fix)
+    assert not secret or secret not in finding.line()

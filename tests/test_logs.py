@@ -6,6 +6,8 @@ import io
 import json
 import logging
 
+import pytest
+
 from bridge.logs import JsonFormatter, Redactor, fields
 
 
@@ -43,3 +45,23 @@ def test_stripe_secret_shapes_are_redacted_even_when_unknown() -> None:
 def test_short_values_are_not_treated_as_secrets() -> None:
     """Values under six characters would mask ordinary words, so they are left alone."""
     assert "the cat sat" == emit(Redactor(["cat", "a"]), "the cat sat")["message"]
+
+
+@pytest.mark.parametrize("token", ["rt_1Qx9TestRefreshToken0123", "ac_QxAuthorizationCode0123", "ek_test_Ephemeral0123",
+                                   "sk_test_51AccessTokenOfAnAccount", "rk_live_Restricted0123",
+                                   "whsec_Sign1ngSecret0123=="])
+def test_every_stripe_token_kind_is_redacted_as_the_sdk_writes_it(token: str) -> None:
+    """Refresh tokens, authorization codes and every key kind are masked, also inside form-encoded bodies
+    and JSON, as the Stripe SDK's debug lines hold them."""
+    line = emit(Redactor(), f'message="Post details" post_data="grant_type=x&refresh_token={token}&code={token}" '
+                            f'body={{"token": "{token}"}}')
+
+    assert token not in json.dumps(line)
+    assert 3 == str(line["message"]).count("[redacted]")
+
+
+def test_bearer_tokens_are_redacted_whatever_their_shape() -> None:
+    """An Authorization header's bearer token is masked even when it has no Stripe prefix."""
+    line = emit(Redactor(), "headers Authorization: Bearer opaque.token-VALUE_123 and bearer abc123def")
+
+    assert "opaque.token-VALUE_123" not in str(line["message"]) and "abc123def" not in str(line["message"])

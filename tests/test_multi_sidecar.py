@@ -258,6 +258,7 @@ def processes() -> Iterator[list[Process]]:
 @pytest.fixture
 def load_site(make_site: SiteFactory) -> TestSite:
     site = make_site(defines={"FCT_BRIDGE_SECRET": SECRET, "FCT_STRIPE_TEST_WEBHOOK_SECRET": TEST_WHSEC})
+    site.set_wordpress_url(SITE_URL)
     install_apply_log(site)
     seed(site)
     return site
@@ -454,6 +455,7 @@ def test_oauth_nonces_and_rate_limits_hold_across_processes(
     elsewhere; a nonce used on one process is refused on another; a registration on one process rate-limits
     the others."""
     site = make_site(defines={"FCT_BRIDGE_SECRET": SECRET})
+    site.set_wordpress_url(SITE_URL)
     standin = start_standin(tmp_path, processes)
     a, b, c = start_sidecars(site.wp_config, tmp_path, NAMES, connect_env(standin), processes)
 

@@ -70,3 +70,17 @@ def test_python_m_bridge_serves_from_the_environment(site: TestSite) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)
+
+
+def test_serve_refuses_to_start_with_a_shared_secret_under_32_characters(site: TestSite) -> None:
+    """A 31-character FCT_BRIDGE_SECRET: exit status 2 with the reason and how to make one; the value is not
+    printed and nothing listens."""
+    site.defines["FCT_BRIDGE_SECRET"] = "short-secret-31-characters-long"
+    site.write_config()
+
+    result = subprocess.run([sys.executable, "-m", "bridge.cli", "--wp-config", str(site.wp_config), "serve",
+                             "--port", str(free_port())], capture_output=True, text=True, timeout=60, check=False)
+
+    assert 2 == result.returncode
+    assert "has 31 characters; at least 32 are required" in result.stderr and "openssl rand" in result.stderr
+    assert site.defines["FCT_BRIDGE_SECRET"] not in result.stderr + result.stdout

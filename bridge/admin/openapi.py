@@ -13,7 +13,7 @@ _SIGNATURE_HEADERS = [
     for name, required, pattern in (
         ("X-FCT-Timestamp", True, "^[0-9]{1,12}$"),
         ("X-FCT-Nonce", True, "^[0-9a-f]{32}$"),
-        ("X-FCT-User", True, "^[0-9]{1,12}$"),
+        ("X-FCT-User", True, "^[1-9][0-9]{0,11}$"),  # a WordPress user id: never 0
         ("X-FCT-Site-Url", False, "^.*$"),
         ("X-FCT-Signature", True, "^v1=[0-9a-f]{64}$"),
     )

@@ -13,12 +13,15 @@ SCHEMAS: dict[str, Any] = {
     "WebhookHealth": {
         "type": "object",
         "required": ["last_verified_at", "last_verified_event", "last_rejected_at", "last_rejected_reason",
-                     "pending", "dead", "ignored_not_this_store", "ignored_payments", "warning"],
+                     "refused", "pending", "dead", "ignored_not_this_store", "ignored_payments", "warning"],
         "properties": {
             "last_verified_at": {"type": ["string", "null"], "format": "date-time"},
             "last_verified_event": NULLABLE_STRING,
             "last_rejected_at": {"type": ["string", "null"], "format": "date-time"},
-            "last_rejected_reason": NULLABLE_STRING,
+            "last_rejected_reason": {**NULLABLE_STRING, "description": "The reason code of the last refused "
+                                                                       "delivery (never request text)."},
+            "refused": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
+                        "description": "Refused deliveries since the sidecar started, per reason code."},
             "pending": {"type": "integer", "minimum": 0},
             "dead": {"type": "integer", "minimum": 0},
             "ignored_not_this_store": {"type": "integer", "minimum": 0, "description": (

@@ -15,16 +15,16 @@ from bridge.webhooks.health import health_view
 FLUENTCART_WEBHOOK_QUERY = "/?fluent-cart=fct_payment_listener_ipn&method=stripe"
 
 
-def webhook_url(site: Site, reported_site_url: str) -> str:
-    """Where Stripe should send events: the sidecar if the host published it, else WordPress's URL."""
+def webhook_url(site: Site, wordpress_url: str | None) -> str:
+    """Where Stripe should send events: the sidecar if the host published it, else WordPress's URL
+    (bridge/storage/site_url.py); "" when neither is known."""
     public = site.config.string("FCT_BRIDGE_PUBLIC_URL")
     if public:
         return public.rstrip("/") + "/webhooks/stripe"
-    base = reported_site_url or site.config.string("WP_SITEURL") or site.config.string("WP_HOME") or ""
-    return base.rstrip("/") + FLUENTCART_WEBHOOK_QUERY
+    return wordpress_url + FLUENTCART_WEBHOOK_QUERY if wordpress_url else ""
 
 
-def settings_view(effective: ss.EffectiveSettings, site: Site, reported_site_url: str, *,
+def settings_view(effective: ss.EffectiveSettings, site: Site, wordpress_url: str | None, *,
                   cards: dict[str, dict[str, Any] | None] | None = None,
                   connect_modes: set[str] | None = None,
                   health: Mapping[ss.Mode, ModeHealth] | None = None) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def settings_view(effective: ss.EffectiveSettings, site: Site, reported_site_url
         data["connect_available"] = mode in (connect_modes or set())
         mode_health = (health or {}).get(mode)
         data["webhook_health"] = health_view(mode_health, mode, effective) if mode_health else None
-    view["webhook_url"] = webhook_url(site, reported_site_url)
+    view["webhook_url"] = webhook_url(site, wordpress_url)
     view["events"] = [{"type": name, "description": text} for name, text in RECOMMENDED_EVENTS]
     view["add_endpoint_links"] = {m: add_endpoint_link(m) for m in ss.MODES}
     return view

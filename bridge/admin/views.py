@@ -13,9 +13,18 @@ from bridge.connect import service as connect
 from bridge.errors import UsageError
 from bridge.fluentcart import settings_store
 from bridge.fluentcart import stripe_settings as ss
-from bridge.keys import account_cache_key, config_key, database_key, signed_request_key, site_key, stripe_key
+from bridge.keys import (
+    account_cache_key,
+    config_key,
+    database_key,
+    refusals_key,
+    signed_request_key,
+    site_key,
+    stripe_key,
+)
 from bridge.logs import fields
 from bridge.settings_service import save_settings
+from bridge.storage.site_url import wordpress_url
 from bridge.webhooks.health import read_health
 
 log = logging.getLogger("bridge.admin")
@@ -30,8 +39,8 @@ async def _view(request: web.Request, effective: ss.EffectiveSettings | None = N
     if effective is None:
         effective = ss.effective(stored, site.config, store_mode, site.key_material())
     cards = await connect.account_cards(db, site, app[stripe_key], effective, stored, app[account_cache_key])
-    return settings_view(effective, site, request[signed_request_key].site_url, cards=cards,
-                         connect_modes=set(app[config_key].platforms), health=await read_health(db))
+    return settings_view(effective, site, await site_address(request), cards=cards,
+                         connect_modes=set(app[config_key].platforms), health=await read_health(db, app[refusals_key]))
 
 
 @routes.get("/stripe/settings")
@@ -55,7 +64,7 @@ async def connect_start(request: web.Request) -> web.Response:
     app = request.config_dict
     signed = request[signed_request_key]
     url = await connect.start(app[database_key], app[site_key], app[config_key], signed.user_id,
-                              _mode(request), signed.site_url)
+                              _mode(request), await site_address(request) or "")
     return web.json_response({"url": url})
 
 
@@ -82,13 +91,21 @@ async def connect_disconnect(request: web.Request) -> web.Response:
                               "settings": await _view(request, effective)})
 
 
+async def site_address(request: web.Request) -> str | None:
+    """WordPress's address as WordPress says (bridge/storage/site_url.py), never as a request reports it."""
+    app = request.config_dict
+    site = app[site_key]
+    async with app[database_key].transaction() as cur:
+        return await wordpress_url(cur, site.tables, site.config)
+
+
 def _mode(request: web.Request) -> ss.Mode:
     return "live" if request.match_info["mode"] == "live" else "test"
 
 
 async def _json(request: web.Request) -> Any:
     try:
-        return json.loads(await request.read() or b"null")
+        return json.loads(request[signed_request_key].body or b"null")
     except ValueError:
         raise UsageError("body is not JSON") from None
 

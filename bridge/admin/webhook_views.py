@@ -10,10 +10,19 @@ from typing import Any
 from aiohttp import web
 
 from bridge.admin.settings_view import webhook_url
+from bridge.admin.views import site_address
 from bridge.errors import UsageError
 from bridge.fluentcart import settings_store
 from bridge.fluentcart import stripe_settings as ss
-from bridge.keys import config_key, database_key, signed_request_key, site_key, stripe_key, worker_key
+from bridge.keys import (
+    config_key,
+    database_key,
+    refusals_key,
+    signed_request_key,
+    site_key,
+    stripe_key,
+    worker_key,
+)
 from bridge.logs import fields
 from bridge.webhooks import endpoints, probe, replay
 from bridge.webhooks.health import health_view, read_health
@@ -54,7 +63,8 @@ async def replay_events(request: web.Request) -> web.Response:
 @routes.get(r"/stripe/webhooks/{mode:test|live}")
 async def check_endpoint(request: web.Request) -> web.Response:
     app = request.config_dict
-    result = await endpoints.check(app[database_key], app[site_key], app[stripe_key], _mode(request), _url(request))
+    url = await _url(request)
+    result = await endpoints.check(app[database_key], app[site_key], app[stripe_key], _mode(request), url)
     return web.json_response(result)
 
 
@@ -62,7 +72,7 @@ async def check_endpoint(request: web.Request) -> web.Response:
 async def register_endpoint(request: web.Request) -> web.Response:
     app = request.config_dict
     mode = _mode(request)
-    result = await endpoints.register(app[database_key], app[site_key], app[stripe_key], mode, _url(request),
+    result = await endpoints.register(app[database_key], app[site_key], app[stripe_key], mode, await _url(request),
                                       interval_s=app[config_key].webhook_register_interval_s)
     log.info("webhook registration", extra=fields(wp_user=request[signed_request_key].user_id, mode=mode,
                                                    action=result["action"], endpoint=result["endpoint_id"]))
@@ -73,7 +83,7 @@ async def register_endpoint(request: web.Request) -> web.Response:
 async def send_test_event(request: web.Request) -> web.Response:
     app = request.config_dict
     mode = _mode(request)
-    result = await probe.send_probe(app[database_key], app[site_key], mode, _url(request),
+    result = await probe.send_probe(app[database_key], app[site_key], mode, await _url(request),
                                     timeout_s=app[config_key].probe_timeout_s)
     log.info("webhook test event", extra=fields(wp_user=request[signed_request_key].user_id, mode=mode,
                                                  event=result["event_id"], verdict=result["verdict"],
@@ -86,20 +96,20 @@ def _mode(request: web.Request) -> ss.Mode:
     return "live" if request.match_info["mode"] == "live" else "test"
 
 
-def _url(request: web.Request) -> str:
-    return webhook_url(request.config_dict[site_key], request[signed_request_key].site_url)
+async def _url(request: web.Request) -> str:
+    return webhook_url(request.config_dict[site_key], await site_address(request))
 
 
 async def _health(request: web.Request) -> dict[str, Any]:
     app = request.config_dict
     site = app[site_key]
     effective = await settings_store.load(await app[database_key].pool(), site)
-    health = await read_health(app[database_key])
+    health = await read_health(app[database_key], app[refusals_key])
     return {mode: health_view(health[mode], mode, effective) for mode in ss.MODES}
 
 
 async def _json(request: web.Request) -> Any:
     try:
-        return json.loads(await request.read() or b"null")
+        return json.loads(request[signed_request_key].body or b"null")
     except ValueError:
         raise UsageError("body is not JSON") from None

@@ -46,7 +46,8 @@ async def start(db: Database, site: Site, config: ServiceConfig, wp_user_id: int
         raise NotConfigured(f"the {mode} keys are defined in wp-config.php; remove them there to use Connect")
     platform = platform_for(config, mode)
     if not site_url:
-        raise NotConfigured("the plugin did not report the site URL, so Stripe cannot send the admin back")
+        raise NotConfigured("WordPress's address is unknown (neither WP_HOME/WP_SITEURL in wp-config.php nor the "
+                            "home/siteurl options hold an http(s) URL), so Stripe cannot send the admin back")
     state = oauth.new_state()
     async with db.transaction() as cur:
         await oauth_store.insert_state(cur, site.tables, oauth.digest(state), wp_user_id, mode, oauth.STATE_TTL_S)
@@ -72,10 +73,18 @@ async def complete(db: Database, site: Site, config: ServiceConfig, api: StripeA
     if not first_use:
         await _outcome(db, site, record.id, "code_reused")
         raise oauth.reject("this authorization code was already used; start again with Connect with Stripe")
-    token = await stripe_calls.exchange_code(api, platform_for(config, mode), code)
+    platform = platform_for(config, mode)
+    try:
+        token = await stripe_calls.exchange_code(api, platform, code)
+    except StripeFailure:
+        await _outcome(db, site, record.id, "exchange_failed")
+        raise
     if token.livemode != (mode == "live"):
         await _outcome(db, site, record.id, "wrong_mode")
-        raise StripeFailure(f"Stripe connected a {'live' if token.livemode else 'test'}-mode account in the {mode} tab")
+        # Nothing stores it, so nothing would ever revoke it: a live grant must not linger unused.
+        await stripe_calls.deauthorize(api, platform, token.account_id)
+        raise StripeFailure(f"Stripe connected a {'live' if token.livemode else 'test'}-mode account in the {mode} "
+                            "tab; that grant was revoked at Stripe")
     km = site.key_material()
     pool = await db.pool()
     await settings_store.update(pool, site, lambda stored, _: ss.with_connection(

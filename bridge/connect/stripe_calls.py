@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -44,19 +45,36 @@ def _failure(action: str, exc: stripe.StripeError) -> StripeFailure:
     return StripeFailure(f"Stripe refused to {action}: {message}")
 
 
+LOST_ANSWER = ("Stripe's answer to the connection was lost on the way; the authorization code cannot be "
+               "used again, so please connect again with Connect with Stripe")
+
+
 async def exchange_code(api: StripeApi, platform: Platform, code: str) -> Token:
-    client = api.client(platform.secret_key.reveal())
+    """POST /oauth/token exactly once: no network retry, since a second use of a code makes Stripe revoke the
+    token the first use made. Failures are described without Stripe's text, which may quote the code."""
+    client = api.client(platform.secret_key.reveal(), retries=0)
     try:
         data = await client.raw_request_async("post", "/oauth/token", grant_type="authorization_code", code=code,
                                               base="connect")
+    except stripe.APIConnectionError:
+        raise StripeFailure(LOST_ANSWER) from None
     except stripe.StripeError as exc:
-        raise _failure("complete the connection", exc) from None
+        raise StripeFailure(f"Stripe refused the authorization code ({_error_code(exc)}); please connect again "
+                            "with Connect with Stripe") from None
     body: dict[str, Any] = data.data if isinstance(data.data, dict) else {}
     try:
         return Token(account_id=str(body["stripe_user_id"]), publishable_key=str(body["stripe_publishable_key"]),
                      access_token=Secret(str(body["access_token"])), livemode=bool(body["livemode"]))
     except KeyError as exc:
         raise StripeFailure(f"Stripe's token response lacks {exc.args[0]}") from None
+
+
+def _error_code(exc: stripe.StripeError) -> str:
+    """Stripe's error code when it is one (a short snake_case word), else the HTTP status: nothing free-form."""
+    code = exc.code if isinstance(exc.code, str) else ""
+    if re.fullmatch(r"[a-z_]{1,40}", code):
+        return code
+    return f"HTTP {exc.http_status}" if exc.http_status else "no answer"
 
 
 async def deauthorize(api: StripeApi, platform: Platform, account_id: str) -> None:

@@ -1,36 +1,61 @@
-"""Where WordPress is, as the plugin last reported it (X-FCT-Site-Url of a signed admin request): the
-address notices go to when wp-config.php defines neither WP_SITEURL nor WP_HOME."""
+"""Where WordPress is, as WordPress itself says: one rule for every use (the OAuth ``redirect_uri``, the
+endpoint URL written at Stripe, the test-event probe, notices to WordPress).
+
+The rule is WordPress's own ``home_url()`` without filters: the ``WP_HOME`` constant when wp-config.php
+defines it, else the ``home`` option. Only when that gives no http(s) URL (a half-installed site) does the
+site URL stand in: ``WP_SITEURL``, else the ``siteurl`` option. Nothing a request reports is trusted: the
+plugin's ``X-FCT-Site-Url`` header is signed but no longer stored or used for any of these.
+"""
 
 from __future__ import annotations
 
 import aiomysql
 from yarl import URL
 
-from bridge.storage import flags
+from bridge.errors import BridgeError
+from bridge.storage import wp_options
 from bridge.storage.tables import Tables
+from bridge.wordpress.wp_config import WpConfig
 
-SITE_URL_FLAG = "site_url"
+# (constant, option) pairs, in order of precedence.
+SOURCES = (("WP_HOME", "home"), ("WP_SITEURL", "siteurl"))
 
 
-def clean_site_url(value: str | None) -> str | None:
+def clean_site_url(value: object) -> str | None:
     """An absolute http(s) URL without its trailing slash, or None for anything else."""
-    if not value:
+    if not isinstance(value, str) or not value.strip():
         return None
     try:
         url = URL(value.strip())
     except ValueError:
         return None
-    if url.scheme not in ("http", "https") or not url.host:
+    if url.scheme not in ("http", "https") or not url.host or url.user or url.password:
         return None
     return str(url).rstrip("/")
 
 
-async def reported_site_url(cur: aiomysql.Cursor, tables: Tables) -> str | None:
-    return clean_site_url((await flags.get_flags(cur, tables, SITE_URL_FLAG)).get(SITE_URL_FLAG))
+def _constant(config: WpConfig, name: str) -> str | None:
+    try:
+        return clean_site_url(config.string(name)) if config.is_defined(name) else None
+    except BridgeError:  # defined by an expression we cannot evaluate: not a URL we can use
+        return None
 
 
-async def remember_site_url(cur: aiomysql.Cursor, tables: Tables, reported: str) -> None:
-    """Written only when it changes, so an ordinary admin request adds a read, not a write."""
-    url = clean_site_url(reported)
-    if url and url != await reported_site_url(cur, tables):
-        await flags.set_flag(cur, tables, SITE_URL_FLAG, url)
+async def wordpress_url(cur: aiomysql.Cursor, tables: Tables, config: WpConfig) -> str | None:
+    """The site's address by the rule above, or None when WordPress has none we can use."""
+    for constant, option in SOURCES:
+        url = _constant(config, constant)
+        if url is None and not config.is_defined(constant):
+            url = clean_site_url(await wp_options.get_option(cur, tables, option))
+        if url:
+            return url
+    return None
+
+
+def same_origin(url: str, base: str) -> bool:
+    """Whether ``url`` is an http(s) URL on ``base``'s scheme, host and port."""
+    try:
+        a, b = URL(url), URL(base)
+    except ValueError:
+        return False
+    return a.scheme in ("http", "https") and a.origin() == b.origin()

@@ -189,12 +189,14 @@ async def notification_failed(cur: aiomysql.Cursor, tables: Tables, row_id: int,
 class ModeHealth:
     last_verified_at: datetime | None
     last_verified_event: str | None
-    last_rejected_at: datetime | None
-    last_rejected_reason: str | None
     pending: int
     dead: int
     # Ignored events per the reason code at the head of their note ("not_this_store: …" → not_this_store).
     ignored_by_code: dict[str, int] = field(default_factory=dict)
+    # Refusals are counted in memory, not stored (bridge/webhooks/refusals.py): filled in by read_health.
+    last_rejected_at: datetime | None = None
+    last_rejected_reason: str | None = None  # a reason code, never request text
+    refused: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         def iso(value: datetime | None) -> str | None:
@@ -202,7 +204,7 @@ class ModeHealth:
 
         return {"last_verified_at": iso(self.last_verified_at), "last_verified_event": self.last_verified_event,
                 "last_rejected_at": iso(self.last_rejected_at), "last_rejected_reason": self.last_rejected_reason,
-                "pending": self.pending, "dead": self.dead}
+                "refused": dict(self.refused), "pending": self.pending, "dead": self.dead}
 
 
 async def counts(cur: aiomysql.Cursor, tables: Tables) -> dict[tuple[str, str], int]:
@@ -216,19 +218,13 @@ async def counts(cur: aiomysql.Cursor, tables: Tables) -> dict[tuple[str, str], 
 
 
 async def health(cur: aiomysql.Cursor, tables: Tables, mode: str) -> ModeHealth:
-    """Per mode; a rejection whose mode is unknown (bad signature) counts for both modes."""
+    """Per mode: the last verified delivery and the pending and dead counts."""
     await cur.execute(
         f"SELECT received_at, event_id FROM {tables.bridge_deliveries} "
         "WHERE mode = %s AND verdict IN ('accepted', 'duplicate', 'ignored') ORDER BY id DESC LIMIT 1",
         (mode,),
     )
     verified = await cur.fetchone()
-    await cur.execute(
-        f"SELECT received_at, reason FROM {tables.bridge_deliveries} "
-        "WHERE verdict = 'rejected' AND (mode = %s OR mode IS NULL) ORDER BY id DESC LIMIT 1",
-        (mode,),
-    )
-    rejected = await cur.fetchone()
     await cur.execute(
         f"SELECT status, COUNT(*) FROM {tables.bridge_events} WHERE mode = %s AND status IN (%s, %s) GROUP BY status",
         (mode, PENDING, DEAD),
@@ -243,8 +239,6 @@ async def health(cur: aiomysql.Cursor, tables: Tables, mode: str) -> ModeHealth:
     return ModeHealth(
         last_verified_at=verified[0] if verified else None,
         last_verified_event=verified[1] if verified else None,
-        last_rejected_at=rejected[0] if rejected else None,
-        last_rejected_reason=rejected[1] if rejected else None,
         pending=counts.get(PENDING, 0),
         dead=counts.get(DEAD, 0),
         ignored_by_code=ignored,

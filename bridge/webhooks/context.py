@@ -48,6 +48,8 @@ class ApplyContext:
     mode: Mode
     # A StripeClient with this mode's secret key, for reads the payload lacks (None: no usable key).
     stripe: stripe.StripeClient | None
+    # This sidecar's Connect client id (ca_…) in the event's mode; None when Connect is not configured.
+    client_id: str | None = None
     touched: Touched = field(default_factory=Touched)
 
     @property

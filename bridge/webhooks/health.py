@@ -5,6 +5,7 @@ warning when an active store has never heard from Stripe."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from bridge.fluentcart import stripe_settings as ss
@@ -12,11 +13,19 @@ from bridge.storage import webhook_store as store
 from bridge.storage.database import Database
 from bridge.webhooks import matching
 from bridge.webhooks.ownership import NOT_THIS_STORE
+from bridge.webhooks.refusals import Refusals
 
 
-async def read_health(db: Database) -> dict[ss.Mode, store.ModeHealth]:
+async def read_health(db: Database, refusals: Refusals) -> dict[ss.Mode, store.ModeHealth]:
+    """Stored deliveries from the database; refusals from this process's counters (reason codes only)."""
     async with db.transaction() as cur:
-        return {mode: await store.health(cur, db.tables, mode) for mode in ss.MODES}
+        stored = {mode: await store.health(cur, db.tables, mode) for mode in ss.MODES}
+    health: dict[ss.Mode, store.ModeHealth] = {}
+    for mode, found in stored.items():
+        refused = refusals.for_mode(mode)
+        health[mode] = dataclasses.replace(found, last_rejected_at=refused.last_at,
+                                           last_rejected_reason=refused.last_code, refused=refused.counts)
+    return health
 
 
 def health_view(health: store.ModeHealth, mode: ss.Mode, effective: ss.EffectiveSettings) -> dict[str, Any]:

@@ -24,12 +24,12 @@ from bridge.logs import fields
 from bridge.site import Site
 from bridge.storage import webhook_store as store
 from bridge.storage.database import Database
-from bridge.storage.site_url import clean_site_url, reported_site_url
+from bridge.storage.site_url import wordpress_url
 
 log = logging.getLogger("bridge.notify")
 
 EVENTS_ROUTE = "/wp-json/fct-bridge/v1/events"
-NOTIFY_USER = "0"  # the canonical string's user field: the sidecar acts for no WordPress user
+NOTIFY_USER = signing.NOTICE_USER  # the sidecar acts for no WordPress user
 MAX_ATTEMPTS = 10
 # Longer than the HTTP timeout: a lease never runs out while its own POST is still waiting.
 LEASE_S = 60.0
@@ -39,19 +39,6 @@ def backoff_s(attempts: int) -> float:
     """Wait after the n-th failed attempt: 1 s, 4 s, 16 s … capped at one hour. Ten attempts span about
     3.5 hours, enough to ride out a WordPress restart or a short outage before giving up."""
     return float(min(4 ** max(attempts - 1, 0), 3600))
-
-
-def config_site_url(site: Site) -> str | None:
-    """WP_HOME, else WP_SITEURL, when wp-config.php defines one we can evaluate: WordPress serves its REST
-    API under the home URL, which differs from the site URL when WordPress lives in a subdirectory."""
-    for name in ("WP_HOME", "WP_SITEURL"):
-        try:
-            url = clean_site_url(site.config.string(name))
-        except BridgeError:  # defined by an expression we cannot evaluate: try the next source
-            url = None
-        if url:
-            return url
-    return None
 
 
 def signed_headers(secret: str, url: str, body: bytes, *, now: float, nonce: str | None = None) -> dict[str, str]:
@@ -64,7 +51,8 @@ def signed_headers(secret: str, url: str, body: bytes, *, now: float, nonce: str
         signing.HEADER_NONCE: nonce,
         signing.HEADER_USER: NOTIFY_USER,
         signing.HEADER_SITE_URL: url,
-        signing.HEADER_SIGNATURE: signing.sign(secret, "POST", path_qs, timestamp, nonce, NOTIFY_USER, url, body),
+        signing.HEADER_SIGNATURE: signing.sign(secret, signing.SIDECAR_TO_WORDPRESS, "POST", path_qs, timestamp, nonce,
+                                                  NOTIFY_USER, url, body),
         "Content-Type": "application/json",
     }
 
@@ -147,8 +135,8 @@ class Notifier:
         return True
 
     async def site_url(self, cur: aiomysql.Cursor) -> str | None:
-        """wp-config's WP_SITEURL / WP_HOME, else the URL the plugin last reported in a signed request."""
-        return config_site_url(self.site) or await reported_site_url(cur, self.site.tables)
+        """WordPress's home URL (bridge/storage/site_url.py): its REST API lives under it."""
+        return await wordpress_url(cur, self.site.tables, self.site.config)
 
     def _secret(self) -> str | None:
         try:

@@ -1,6 +1,10 @@
 """“Send a test event”: a probe event, signed exactly as Stripe signs, POSTed to the public webhook URL the
 settings page shows (WordPress's FluentCart URL by default), then looked up in the inbox to prove the body
-arrived byte for byte. The probe's type has no handler: it is recorded and ignored, never applied."""
+arrived byte for byte. The probe's type has no handler: it is recorded and ignored, never applied.
+
+It goes only to this site's own http(s) address (WordPress's URL, or FCT_BRIDGE_PUBLIC_URL), and it
+reports a generic outcome: the HTTP status at most, never what the other end said (an internal service's
+answer or a database's banner would otherwise be shown to the admin)."""
 
 from __future__ import annotations
 
@@ -20,7 +24,9 @@ from bridge.fluentcart import stripe_settings as ss
 from bridge.site import Site
 from bridge.storage import webhook_store as store
 from bridge.storage.database import Database
+from bridge.storage.site_url import clean_site_url, same_origin, wordpress_url
 from bridge.webhooks.endpoints import mode_keys
+from bridge.webhooks.intake import REASON_CODES
 
 PROBE_TYPE = "fct_bridge.probe"
 # Characters a careless proxy re-encodes, unescapes or strips: any change shows up in the byte comparison.
@@ -73,27 +79,29 @@ async def post(url: str, body: bytes, signature: str, timeout_s: float) -> Answe
         return Answer(None, "", error=str(exc) or exc.__class__.__name__)
 
 
-def _detail(text: str) -> str:
+def _our_reason_code(text: str) -> str | None:
+    """The sidecar's own reason code when the answer is its refusal (passed on by WordPress), else None:
+    a fixed vocabulary is repeated, never free text."""
     try:
         data = json.loads(text)
     except ValueError:
-        data = None
-    if isinstance(data, dict):
-        for key in ("detail", "message", "error"):
-            if isinstance(data.get(key), str) and data[key]:
-                return str(data[key])[:300]
-    return " ".join(text.split())[:200] or "(empty body)"
+        return None
+    code = data.get("code") if isinstance(data, dict) else None
+    return code if isinstance(code, str) and code in REASON_CODES else None
 
 
 def verdict(url: str, answer: Answer, sent: bytes, stored: str | None) -> tuple[str, str]:
-    """(verdict, one sentence for the admin)."""
+    """(verdict, one sentence for the admin): what happened, in the sidecar's words only."""
     if answer.status is None:
-        return "unreachable", f"Could not reach {url}: {answer.error}."
+        return "unreachable", (f"Could not reach {url} (no HTTP answer); check that the address is public and "
+                               "that WordPress and the sidecar are running.")
     if 300 <= answer.status < 400:
-        return "redirected", (f"{url} answered HTTP {answer.status} (a redirect to {answer.location or '?'}); "
-                              "Stripe does not follow redirects, so the webhook URL must be the final address.")
+        return "redirected", (f"{url} answered HTTP {answer.status} (a redirect); Stripe does not follow "
+                              "redirects, so the webhook URL must be the final address.")
     if not 200 <= answer.status < 300:
-        return "refused", f"{url} answered HTTP {answer.status}: {_detail(answer.text)}."
+        code = _our_reason_code(answer.text)
+        why = f"this sidecar refused it: {code}" if code else "the settings page's refused-delivery counts may say why"
+        return "refused", f"{url} answered HTTP {answer.status} ({why})."
     if stored is None:
         return "not_stored", (f"{url} answered HTTP {answer.status}, but the event did not reach this site's "
                               "database; the URL may lead to another site or server.")
@@ -109,9 +117,12 @@ async def send_probe(db: Database, site: Site, mode: ss.Mode, url: str, *, timeo
     if not keys.webhook_secret:
         raise NotConfigured(f"there is no {mode} webhook signing secret yet: register the webhook, or enter its "
                             "signing secret and save, first")
-    if not url.startswith(("http://", "https://")):
-        raise NotConfigured("the webhook URL is unknown: the plugin did not report the site URL and "
-                            "FCT_BRIDGE_PUBLIC_URL is not set")
+    async with db.transaction() as cur:
+        home = await wordpress_url(cur, site.tables, site.config)
+    own = [base for base in (home, clean_site_url(site.config.string("FCT_BRIDGE_PUBLIC_URL"))) if base]
+    if not any(same_origin(url, base) for base in own):
+        raise NotConfigured("the test event goes only to this site's own http(s) address (WordPress's home URL "
+                            "or FCT_BRIDGE_PUBLIC_URL), and the webhook URL is not one")
     now = int(time.time())
     event_id, body = probe_event(mode, now, secrets.token_hex(16))
     answer = await post(url, body, stripe_signature(body, keys.webhook_secret, now), timeout_s)

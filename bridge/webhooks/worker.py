@@ -39,8 +39,9 @@ def backoff_s(attempts: int) -> float:
 class Worker:
     def __init__(self, db: Database, site: Site, api: StripeApi, handlers: Mapping[str, Handler], *,
                  concurrency: int = 2, poll_s: float = 0.5, metrics: Metrics | None = None,
-                 batch: int = 16) -> None:
+                 batch: int = 16, client_ids: Mapping[str, str] | None = None) -> None:
         self.db, self.site, self.api, self.handlers = db, site, api, handlers
+        self.client_ids = dict(client_ids or {})
         self.metrics = metrics
         self.batch = batch
         self.concurrency, self.poll_s = concurrency, poll_s
@@ -168,7 +169,7 @@ class Worker:
         data = json.loads(event.payload)
         mode: ss.Mode = "live" if event.mode == "live" else "test"
         ctx = ApplyContext(cur=cur, tables=self.site.tables, event=data, stored=event, mode=mode,
-                           stripe=self._stripe_for(settings, mode))
+                           stripe=self._stripe_for(settings, mode), client_id=self.client_ids.get(mode))
         outcome = await handler(ctx)
         if ctx.touched.order_ids or ctx.touched.subscription_ids:
             body = json.dumps({"event_id": event.event_id, "type": event.type, "mode": mode,

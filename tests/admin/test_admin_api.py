@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -12,34 +11,15 @@ from aiohttp.test_utils import TestClient
 from bridge.app import create_app
 from bridge.config import ServiceConfig
 from bridge.site import site_from_config
-from bridge.stripe_api import StripeApi
 from bridge.wordpress.wp_config import load_wp_config
+from tests.admin.conftest import PATH, SECRET, ClientFactory
 from tests.conftest import SiteFactory
 from tests.sites import TestSite
 from tests.stripe_standin import Standin, standin, stripe_api  # noqa: F401
 from tests.support import plugin_headers
 
-SECRET = "bridge-shared-secret-0123456789abcdef"
-PATH = "/admin/v1/stripe/settings"
 SK_TEST = "sk_test_51AdminApiSecretKeyAbcdWXYZ"
 PK_TEST = "pk_test_51AdminApiPublishableKey1234"
-
-ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
-
-
-@pytest.fixture
-def api_site(make_site: SiteFactory) -> TestSite:
-    # Built outside the event loop: creating tables with the test's own blocking driver takes a while.
-    return make_site(defines={"FCT_BRIDGE_SECRET": SECRET})
-
-
-@pytest.fixture
-async def api(api_site: TestSite, standin: Standin, stripe_api: StripeApi,  # noqa: F811
-              aiohttp_client: ClientFactory) -> tuple[TestSite, TestClient[Any, Any]]:
-    site = api_site
-    bsite = site_from_config(load_wp_config(site.wp_config, {}))
-    app = create_app(standin.service_config(str(site.wp_config)), bsite, stripe_api=stripe_api)
-    return site, await aiohttp_client(app)
 
 
 async def put(client: TestClient[Any, Any], changes: dict[str, str], **kw: Any) -> Any:
@@ -183,7 +163,8 @@ async def test_health_and_readiness(api: tuple[TestSite, TestClient[Any, Any]]) 
 
 async def test_with_the_database_down_the_sidecar_is_alive_but_not_ready(
         make_site: SiteFactory, aiohttp_client: ClientFactory) -> None:
-    """No MariaDB: /healthz 200, /readyz 503 naming the problem, admin calls 503."""
+    """No MariaDB: /healthz 200, /readyz 503 with a generic reason only (no database name, user, host or
+    driver message), admin calls 503."""
     site = make_site(defines={"FCT_BRIDGE_SECRET": SECRET}, tables=False)
     site.wp_config.write_text(site.wp_config.read_text().replace(f"{site.server.host}:{site.server.port}",
                                                                  "127.0.0.1:1"))
@@ -194,7 +175,10 @@ async def test_with_the_database_down_the_sidecar_is_alive_but_not_ready(
     settings = await client.get(PATH, headers=plugin_headers(SECRET, "GET", PATH))
 
     assert (200, 503, 503) == ((await client.get("/healthz")).status, ready.status, settings.status)
-    assert "database unavailable" in (await ready.json())["checks"]["database"]
+    assert {"status": "not ready", "checks": {"wp_config": "ok", "database": "unavailable"}} == await ready.json()
+    shown = await ready.text()
+    for private in (site.server.user, site.database, "127.0.0.1:1", "connect"):
+        assert private not in shown
     assert "database_unavailable" == (await settings.json())["error"]
 
 

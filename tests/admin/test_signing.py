@@ -21,7 +21,8 @@ def headers(body: bytes = b"", *, ts: int = NOW, nonce: str = "0" * 32, user: st
     site = "http://shop.example"
     return {
         "X-FCT-Timestamp": str(ts), "X-FCT-Nonce": nonce, "X-FCT-User": user, "X-FCT-Site-Url": site,
-        "X-FCT-Signature": signing.sign(secret, method, path, str(ts), nonce, user, site, body),
+        "X-FCT-Signature": signing.sign(secret, signing.PLUGIN_TO_SIDECAR, method, path, str(ts), nonce, user, site,
+                                        body),
     }
 
 
@@ -31,13 +32,46 @@ def verify(h: dict[str, str], body: bytes = b"", method: str = "PUT", path: str 
 
 
 def test_the_canonical_string_is_the_documented_one() -> None:
-    """docs/protocol.md: v1, method, path, timestamp, nonce, user, site URL, body SHA-256, joined by newlines."""
+    """docs/protocol.md: v1, the direction label, method, path, timestamp, nonce, user, site URL, body SHA-256,
+    joined by newlines."""
     body = b'{"changes":{}}'
-    expected = "\n".join(["v1", "PUT", "/p?q=1", "5", "n", "7", "http://s", hashlib.sha256(body).hexdigest()])
+    expected = "\n".join(["v1", "plugin-to-sidecar", "PUT", "/p?q=1", "5", "n", "7", "http://s",
+                          hashlib.sha256(body).hexdigest()])
 
-    assert expected.encode() == signing.canonical("put", "/p?q=1", "5", "n", "7", "http://s", body)
+    assert expected.encode() == signing.canonical(signing.PLUGIN_TO_SIDECAR, "put", "/p?q=1", "5", "n", "7",
+                                                  "http://s", body)
     assert "v1=" + hmac.new(b"k", expected.encode(), hashlib.sha256).hexdigest() == signing.sign(
-        "k", "PUT", "/p?q=1", "5", "n", "7", "http://s", body)
+        "k", signing.PLUGIN_TO_SIDECAR, "PUT", "/p?q=1", "5", "n", "7", "http://s", body)
+
+
+def test_user_id_0_is_refused_for_an_admin_request_even_when_correctly_signed() -> None:
+    """User 0 is nobody in WordPress: a request claiming it is refused before its signature is looked at."""
+    with pytest.raises(Unauthorized, match="user id 0"):
+        verify(headers(user="0"))
+
+
+def test_a_notice_signature_does_not_verify_as_an_admin_request() -> None:
+    """The same fields signed in the sidecar → WordPress direction fail as a plugin → sidecar request, and
+    the other way round: the direction label is part of what is signed."""
+    ts, nonce, user, site, path = str(NOW), "ab" * 16, "7", "http://shop.example", "/admin/v1/stripe/settings"
+    as_notice = signing.sign(SECRET, signing.SIDECAR_TO_WORDPRESS, "PUT", path, ts, nonce, user, site, b"")
+    h = {"X-FCT-Timestamp": ts, "X-FCT-Nonce": nonce, "X-FCT-User": user, "X-FCT-Site-Url": site,
+         "X-FCT-Signature": as_notice}
+
+    with pytest.raises(Unauthorized, match="bad signature"):
+        verify(h)
+    admin = headers(user="0")
+    with pytest.raises(Unauthorized, match="bad signature"):
+        signing.verify(SECRET, "PUT", path, admin, b"", now=NOW, max_skew_s=300,
+                       direction=signing.SIDECAR_TO_WORDPRESS)
+
+
+def test_headers_and_timestamp_are_checked_without_the_body() -> None:
+    """A stale or malformed request is refused by check_headers, which never sees a body."""
+    with pytest.raises(Unauthorized, match="stale"):
+        signing.check_headers(SECRET, headers(ts=NOW - 301), now=NOW, max_skew_s=300)
+    with pytest.raises(Unauthorized, match="stale"):
+        signing.check_headers(SECRET, headers(ts=NOW + 301), now=NOW, max_skew_s=300)
 
 
 def test_a_correct_signature_yields_the_acting_user_and_site() -> None:

@@ -67,7 +67,9 @@ class Sidecar:
 
 @pytest.fixture
 def connect_site(make_site: SiteFactory) -> TestSite:
-    return make_site(defines={"FCT_BRIDGE_SECRET": SECRET})
+    site = make_site(defines={"FCT_BRIDGE_SECRET": SECRET})
+    site.set_wordpress_url(SITE_URL)
+    return site
 
 
 @pytest.fixture

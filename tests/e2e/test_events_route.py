@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from yarl import URL
 
+from bridge.admin import signing
 from bridge.webhooks.notify import EVENTS_ROUTE, signed_headers
 from bridge.wordpress.wp_config import load_wp_config
 from tests.e2e.site import E2ESite
@@ -113,6 +115,22 @@ def test_an_unsigned_or_forged_notice_gets_401_and_fires_nothing(site: E2ESite, 
         "tampered-body": signed(site, json.dumps({**NOTICE, "order_ids": [13]}).encode()),
         "not-user-0": {**signed(site, body), "X-FCT-User": "1"},
     }[how]
+
+    status, answer = post(site, body, headers)
+
+    assert (401, "fct_bridge_unauthorized") == (status, answer["code"])
+    assert [] == recorded(site)
+
+
+def test_a_plugin_to_sidecar_signature_does_not_pass_as_a_notice(site: E2ESite) -> None:
+    """The same fields, user 0 and URL, signed with the plugin → sidecar label: 401, nothing fired (the
+    PHP verifier recomputes the string with its own direction's label)."""
+    body = json.dumps(NOTICE).encode()
+    headers = signed(site, body)
+    path = URL(headers["X-FCT-Site-Url"]).raw_path_qs
+    headers["X-FCT-Signature"] = signing.sign(secret(site), signing.PLUGIN_TO_SIDECAR, "POST", path,
+                                              headers["X-FCT-Timestamp"], headers["X-FCT-Nonce"], "0",
+                                              headers["X-FCT-Site-Url"], body)
 
     status, answer = post(site, body, headers)
 

@@ -124,8 +124,8 @@ class PluginSigner(requests.auth.AuthBase):
         # HTTP drops a header value's leading and trailing spaces and tabs: sign what the sidecar will read.
         site_url = _text(r.headers.get("X-FCT-Site-Url", self.site_url)).strip(" \t")
         ts, nonce = str(int(time.time())), secrets.token_hex(16)
-        canonical = "\n".join(["v1", (r.method or "GET").upper(), r.path_url, ts, nonce, user, site_url,
-                               hashlib.sha256(raw).hexdigest()]).encode("utf-8")
+        canonical = "\n".join(["v1", "plugin-to-sidecar", (r.method or "GET").upper(), r.path_url, ts, nonce, user,
+                               site_url, hashlib.sha256(raw).hexdigest()]).encode("utf-8")
         mac = hmac.new(self.secret.encode("utf-8"), canonical, hashlib.sha256).hexdigest()
         # PHP sends header values as the bytes of its UTF-8 strings; requests would send str as latin-1.
         r.headers.update({"X-FCT-Timestamp": ts, "X-FCT-Nonce": nonce, "X-FCT-User": user,

@@ -101,7 +101,8 @@ def test_wp_config_bytes_only_raise_bridge_errors(data: bytes) -> None:
 def _signed_headers(body: bytes) -> dict[str, str]:
     ts, nonce, user, site = str(NOW), "a" * 32, "1", "http://shop.example"
     return {"X-FCT-Timestamp": ts, "X-FCT-Nonce": nonce, "X-FCT-User": user, "X-FCT-Site-Url": site,
-            "X-FCT-Signature": signing.sign(SHARED, "PUT", "/admin/v1/stripe/settings", ts, nonce, user, site, body)}
+            "X-FCT-Signature": signing.sign(SHARED, signing.PLUGIN_TO_SIDECAR, "PUT", "/admin/v1/stripe/settings", ts,
+                                            nonce, user, site, body)}
 
 
 @settings(max_examples=300)
@@ -137,7 +138,7 @@ def _check(verdict: VerifiedEvent | Rejection) -> None:
 def test_any_stripe_signature_header_gives_a_verdict(body: bytes, header: str) -> None:
     """verify_delivery() on any body and any Stripe-Signature value returns a verdict (an event, or a 400/413
     rejection with a reason); it never raises (the endpoint would answer 500, and Stripe would retry)."""
-    _check(verify_delivery(body, header, SECRETS, 512 * 1024))
+    _check(verify_delivery(body, header, SECRETS, 512 * 1024, now=time.time()))
 
 
 ascii_token = st.text(st.characters(codec="ascii", exclude_characters=",\r\n\0"), max_size=70)
@@ -157,8 +158,8 @@ def test_a_valid_v1_among_any_other_entries_verifies(others: list[str], position
     secrets = SECRETS
 
     verdict = verify_delivery(body, ",".join([t_entry, *others[:position], v1_entry, *others[position:]]),
-                              secrets, 512 * 1024)
-    rejected = verify_delivery(body, ",".join([t_entry, *others]), secrets, 512 * 1024)
+                              secrets, 512 * 1024, now=time.time())
+    rejected = verify_delivery(body, ",".join([t_entry, *others]), secrets, 512 * 1024, now=time.time())
 
     assert isinstance(verdict, VerifiedEvent), verdict
     assert isinstance(rejected, Rejection) and rejected.status == 400
@@ -170,6 +171,33 @@ def test_a_signature_older_than_the_tolerance_is_refused(age_s: int) -> None:
     body = _event()
     header = stripe_signature(body, WHSEC, ts=int(time.time()) - age_s)
 
-    verdict = verify_delivery(body, header, SECRETS, 512 * 1024)
+    verdict = verify_delivery(body, header, SECRETS, 512 * 1024, now=time.time())
 
     assert isinstance(verdict, Rejection) and "Timestamp outside the tolerance zone" in verdict.reason
+
+
+@settings(max_examples=200)
+@given(skew_s=st.integers(-10**9, 10**9))
+def test_the_timestamp_window_is_300_seconds_both_ways(skew_s: int) -> None:
+    """With the clock passed in, a correctly signed delivery verifies exactly when |now - t| <= 300 s, in
+    the past or in the future alike."""
+    now, body = 1_800_000_000, _event()
+
+    verdict = verify_delivery(body, stripe_signature(body, WHSEC, ts=now + skew_s), SECRETS, 512 * 1024, now=now)
+
+    if abs(skew_s) <= 300:
+        assert isinstance(verdict, VerifiedEvent), verdict
+    else:
+        assert isinstance(verdict, Rejection) and verdict.code == "stale_timestamp", verdict
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_signed_json_nested_absurdly_deep_is_a_400_with_a_reason(depth: int) -> None:
+    """A correctly signed body nested thousands of levels deep is refused as such, never raised out."""
+    body = _event()[:-1] + b', "deep": ' + b"[" * depth + b"]" * depth + b"}"
+
+    verdict = verify_delivery(body, stripe_signature(body, WHSEC), SECRETS, 512 * 1024, now=time.time())
+
+    assert isinstance(verdict, Rejection), verdict
+    assert (400, "too_deep", "body is not a Stripe event: JSON nested too deeply") == (
+        verdict.status, verdict.code, verdict.reason)

@@ -1,16 +1,19 @@
 """POST /webhooks/stripe under fuzzing, over real HTTP to a live sidecar and a real MariaDB: arbitrary bodies and
 headers, near-valid JSON, valid events with mutated fields, stale and future signatures, several v1 entries,
-unicode, oversized headers. Never a 5xx; every refusal a 400/413 whose detail names the reason; a correctly
-signed valid event is acknowledged (200) and stored exactly once, byte for byte. Bounded examples.
+unicode, oversized headers, bodies split at random places and written slowly (Content-Length or chunked), deep
+nesting. Never a 5xx; every refusal a 400/413 whose detail names the reason; a correctly signed valid event is
+acknowledged (200) and stored exactly once, byte for byte. Bounded examples.
 
 The same sidecar and database serve every example of a test: each example checks only what it changed
 (its own event id, or that the inbox did not grow)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import secrets
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -35,7 +38,8 @@ SPECIFIC_REASONS = re.compile(
     r"^(missing Stripe-Signature header"
     r"|body is not UTF-8 JSON"
     r"|body is not a JSON object"
-    r"|body is not a Stripe event: (no evt_ id|no type|created or livemode missing|created is out of range)"
+    r"|body is not a Stripe event: (no evt_ id|no type|created or livemode missing|created is out of range"
+    r"|JSON nested too deeply)"
     r"|signature check failed: (Unable to extract timestamp and signatures from header"
     r"|No signatures found with expected scheme v1"
     r"|No signatures found matching the expected signature for payload"
@@ -207,10 +211,11 @@ def test_correctly_signed_valid_events_are_acknowledged_and_stored_once(
 
 
 @FUZZ
-@given(age_s=st.integers(301, 10**9), livemode=st.booleans())
-def test_a_signature_older_than_five_minutes_is_refused_and_not_stored(endpoint: Endpoint, age_s: int,
-                                                                       livemode: bool) -> None:
-    """A replay more than 300 s after signing (right secret, right body): 400 saying so, nothing stored."""
+@given(age_s=st.integers(301, 10**9) | st.integers(-(10**9), -301), livemode=st.booleans())
+def test_a_signature_more_than_five_minutes_off_is_refused_and_not_stored(endpoint: Endpoint, age_s: int,
+                                                                          livemode: bool) -> None:
+    """A replay more than 300 s after signing, or a signature dated more than 300 s ahead (right secret,
+    right body): 400 saying so, nothing stored."""
     event = valid_event(new_id(), livemode=livemode)
     body = json.dumps(event).encode()
 
@@ -267,3 +272,68 @@ def test_a_huge_signature_header_is_refused_by_the_http_layer(endpoint: Endpoint
 
     assert_specific_refusal(response)
     assert before == endpoint.count()
+
+
+def send_in_pieces(url: str, head: bytes, pieces: list[bytes], pause_s: float) -> tuple[int, bytes]:
+    """One request over a raw socket, the body in separate writes ``pause_s`` apart; the status and body."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=60) as sock:
+        sock.sendall(head)
+        for piece in pieces:
+            time.sleep(pause_s)
+            sock.sendall(piece)
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    status_line, _, rest = raw.partition(b"\r\n")
+    return int(status_line.split(b" ")[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+def cut(body: bytes, fractions: list[float]) -> list[bytes]:
+    points = sorted({int(len(body) * f) for f in fractions} | {0, len(body)})
+    return [body[a:b] for a, b in itertools.pairwise(points) if b > a]
+
+
+@settings(max_examples=25, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(size=st.integers(200, 450 * 1024), fractions=st.lists(st.floats(0.01, 0.99), max_size=6),
+       pause_s=st.sampled_from([0.0, 0.01, 0.05]), chunked=st.booleans())
+def test_a_signed_event_split_anyhow_is_verified_whole(endpoint: Endpoint, size: int, fractions: list[float],
+                                                        pause_s: float, chunked: bool) -> None:
+    """A correctly signed event of any size under the limit, its body cut at random places and written apart
+    (as Content-Length or as chunks): 200 and stored byte for byte, never a signature failure."""
+    event = valid_event(new_id(), obj={"id": "ch_fuzz", "object": "charge", "description": ""})
+    event["data"]["object"]["description"] = "x" * max(size - len(json.dumps(event)), 0)
+    body = json.dumps(event).encode()
+    pieces = cut(body, fractions)
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {len(body)}"
+    head = (f"POST /webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            f"Stripe-Signature: {stripe_signature(body, TEST_WHSEC)}\r\nContent-Type: application/json\r\n"
+            f"{framing}\r\n\r\n").encode()
+    if chunked:
+        pieces = [f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in pieces] + [b"0\r\n\r\n"]
+
+    status, answer = send_in_pieces(endpoint.live.url, head, pieces, pause_s)
+
+    assert 200 == status, answer[:300]
+    assert [(body.decode(), "test", "pending")] == endpoint.stored(event["id"])
+
+
+@FUZZ
+@given(depth=st.integers(1, 20_000), opener=st.sampled_from(["[", '{"a":']))
+def test_signed_events_nested_at_any_depth_are_stored_or_refused_as_too_deep(endpoint: Endpoint, depth: int,
+                                                                            opener: str) -> None:
+    """A correctly signed event with a value nested ``depth`` levels: stored (200), or refused as nested too
+    deeply (400); never a 5xx."""
+    event = valid_event(new_id())
+    closer = "]" if opener == "[" else "}"
+    nested = opener * depth + "1" + closer * depth
+    body = json.dumps(event).encode()[:-1] + b', "deep": ' + nested.encode() + b"}"
+
+    response = endpoint.deliver(body)
+
+    if response.status_code == 200:
+        assert [(body.decode(), "test", "pending")] == endpoint.stored(event["id"])
+    else:
+        assert (400, "too_deep") == (response.status_code, response.json()["code"]), response.text[:300]
+        assert [] == endpoint.stored(event["id"])

@@ -166,7 +166,9 @@ def plaintext_secrets(conn: pymysql.connections.Connection, database: str,
 
 @pytest.fixture
 def storage_site(make_site: SiteFactory) -> TestSite:
-    return make_site(defines={"FCT_BRIDGE_SECRET": SHARED})
+    site = make_site(defines={"FCT_BRIDGE_SECRET": SHARED})
+    site.set_wordpress_url(SITE_URL)
+    return site
 
 
 @pytest.fixture

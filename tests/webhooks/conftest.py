@@ -27,6 +27,7 @@ from tests.support import stripe_signature
 TEST_WHSEC = "whsec_testModeSigningSecret0123456789"
 LIVE_WHSEC = "whsec_liveModeSigningSecret0123456789"
 PATH = "/webhooks/stripe"
+BRIDGE_SECRET = "hooks-shared-secret-0123456789abcdef"
 _counter = iter(range(1, 1_000_000))
 
 
@@ -71,7 +72,7 @@ class Hooks:
 
 @pytest.fixture
 def hooks_site(make_site: SiteFactory) -> TestSite:
-    return make_site(defines={"FCT_BRIDGE_SECRET": "hooks-shared-secret-0123456789",
+    return make_site(defines={"FCT_BRIDGE_SECRET": BRIDGE_SECRET,
                               "FCT_STRIPE_TEST_WEBHOOK_SECRET": TEST_WHSEC,
                               "FCT_STRIPE_LIVE_WEBHOOK_SECRET": LIVE_WHSEC})
 

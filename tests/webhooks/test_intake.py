@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from bridge.keys import refusals_key
 from tests.webhooks.conftest import LIVE_WHSEC, TEST_WHSEC, Hooks, event
 
 
@@ -60,12 +61,14 @@ async def test_live_events_verify_with_the_live_secret(hooks: Hooks) -> None:
         ("garbage", "Unable to extract timestamp and signatures from header"),
         ("wrong-secret", "No signatures found matching the expected signature for payload"),
         ("stale", "Timestamp outside the tolerance zone"),
+        ("future", "Timestamp outside the tolerance zone"),
     ],
-    ids=["unsigned", "malformed-header", "forged-with-another-secret", "stale-replay"],
+    ids=["unsigned", "malformed-header", "forged-with-another-secret", "stale-replay", "signed-10-min-ahead"],
 )
-async def test_bad_signatures_are_refused_with_the_reason_recorded(hooks: Hooks, header: str | None,
-                                                                   reason: str) -> None:
-    """400 with a specific reason, a `rejected` delivery row, and nothing in the inbox."""
+async def test_bad_signatures_are_refused_with_the_reason_counted(hooks: Hooks, header: str | None,
+                                                                  reason: str) -> None:
+    """400 with a specific reason and its code, counted in memory, and nothing written: no inbox row, no
+    delivery row."""
     evt = event("charge.succeeded", {"id": "ch_4"})
     body = json.dumps(evt).encode()
     headers = {
@@ -73,15 +76,17 @@ async def test_bad_signatures_are_refused_with_the_reason_recorded(hooks: Hooks,
         "garbage": {"Stripe-Signature": "garbage"},
         "wrong-secret": {"Stripe-Signature": _sign(body, "whsec_someoneElsesSecret")},
         "stale": {"Stripe-Signature": _sign(body, TEST_WHSEC, ts=int(time.time()) - 301)},
+        "future": {"Stripe-Signature": _sign(body, TEST_WHSEC, ts=int(time.time()) + 600)},
     }[header]
 
     response = await hooks.client.post("/webhooks/stripe", data=body, headers=headers)
 
+    answer = await response.json()
     assert 400 == response.status
-    assert reason in (await response.json())["detail"]
+    assert reason in answer["detail"]
     assert [] == hooks.rows("fct_bridge_events")
-    [(verdict, recorded)] = hooks.rows("fct_bridge_deliveries", "verdict, reason")
-    assert "rejected" == verdict and reason in str(recorded)
+    assert [] == hooks.rows("fct_bridge_deliveries")
+    assert {answer["code"]: 1} == hooks.app[refusals_key].for_mode("test").counts
 
 
 async def test_an_event_claiming_the_other_mode_is_refused(hooks: Hooks) -> None:
@@ -106,6 +111,18 @@ async def test_a_malformed_but_signed_body_is_refused(hooks: Hooks, body: bytes,
 
     assert 400 == response.status
     assert reason in (await response.json())["detail"]
+    assert [] == hooks.rows("fct_bridge_events")
+
+
+async def test_a_signed_event_nested_1000_levels_deep_is_a_400_with_a_reason(hooks: Hooks) -> None:
+    """Deep nesting is refused as a bad body (400, saying why), not a 500, and nothing is stored."""
+    evt = event("charge.succeeded", {"id": "ch_deep"})
+    body = json.dumps(evt).encode()[:-1] + b', "deep": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+
+    response = await hooks.deliver(body, header=_sign(body, TEST_WHSEC))
+
+    assert (400, "body is not a Stripe event: JSON nested too deeply") == (
+        response.status, (await response.json())["detail"])
     assert [] == hooks.rows("fct_bridge_events")
 
 
@@ -148,6 +165,17 @@ async def test_a_deauthorization_marks_the_mode_reconnect_needed(hooks: Hooks) -
     assert 1 == await hooks.drain()
     assert [("reconnect_needed:test", evt["id"])] == hooks.rows("fct_bridge_flags", "name, value")
     assert [("applied", 1)] == hooks.rows("fct_bridge_events", "status, attempts")
+
+
+async def test_another_applications_deauthorization_changes_nothing(hooks: Hooks) -> None:
+    """account.application.deauthorized for another platform's client id is kept as ignored, and no mode is
+    marked reconnect needed."""
+    evt = event("account.application.deauthorized", {"id": "ca_someOtherPlatform0001", "object": "application"})
+    await hooks.deliver(evt)
+
+    assert 1 == await hooks.drain()
+    assert [] == hooks.rows("fct_bridge_flags", "name", "LEFT(name, 9) = 'reconnect'")
+    assert [("ignored",)] == hooks.rows("fct_bridge_events", "status")
 
 
 async def test_with_the_database_down_the_endpoint_answers_503(hooks: Hooks) -> None:

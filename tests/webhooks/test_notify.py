@@ -25,15 +25,13 @@ from bridge.site import site_from_config
 from bridge.stripe_api import StripeApi
 from bridge.webhooks import notify
 from bridge.webhooks.context import APPLIED, ApplyContext, Outcome
-from bridge.webhooks.notify import EVENTS_ROUTE, MAX_ATTEMPTS, backoff_s, config_site_url
+from bridge.webhooks.notify import EVENTS_ROUTE, MAX_ATTEMPTS, backoff_s
 from bridge.wordpress.wp_config import load_wp_config
-from tests.conftest import SiteFactory
 from tests.sites import TestSite
 from tests.stripe_standin import Standin
-from tests.support import plugin_headers
 from tests.webhooks.conftest import Hooks, event
 
-SECRET = "hooks-shared-secret-0123456789"  # the hooks site's FCT_BRIDGE_SECRET (tests/webhooks/conftest.py)
+SECRET = "hooks-shared-secret-0123456789abcdef"  # the hooks site's FCT_BRIDGE_SECRET (tests/webhooks/conftest.py)
 TOUCH = "fct_bridge.test_touch"  # an event type only these tests handle, so no real handler is involved
 NOTICE_COLS = "event_id, status, attempts, last_error"
 
@@ -65,7 +63,7 @@ class Receiver:
         body = await request.read()
         try:
             signed = signing.verify(SECRET, request.method, request.raw_path, request.headers, body,
-                                    now=time.time(), max_skew_s=300)
+                                    now=time.time(), max_skew_s=300, direction=signing.SIDECAR_TO_WORDPRESS)
         except Unauthorized as exc:
             self.refused.append(str(exc))
             return web.json_response({"code": "fct_bridge_unauthorized"}, status=401)
@@ -99,10 +97,8 @@ def closed_port_url() -> str:
 
 
 async def report_site_url(hooks: Hooks, url: str) -> None:
-    """A signed admin request, as the plugin makes it, reporting WordPress's URL."""
-    path = "/admin/v1/stripe/settings"
-    response = await hooks.client.get(path, headers=plugin_headers(SECRET, "GET", path, site_url=url))
-    assert 200 == response.status
+    """WordPress's address, where WordPress keeps it (its `home` option)."""
+    await asyncio.to_thread(hooks.site.set_wordpress_url, url)
 
 
 async def applied_event(hooks: Hooks) -> dict[str, Any]:
@@ -130,8 +126,6 @@ async def test_a_notice_is_delivered_once_with_the_right_body(notifying: Hooks, 
     assert (0, receiver.url + EVENTS_ROUTE) == (got.signed.user_id, got.signed.site_url)
     assert [] == receiver.refused
     assert [(evt["id"], "sent", 1, None)] == await rows(notifying, "fct_bridge_notifications", NOTICE_COLS)
-    # The URL the plugin reported, kept without its trailing slash.
-    assert [(receiver.url,)] == await rows(notifying, "fct_bridge_flags", "value", "name = 'site_url'")
 
 
 async def test_a_failing_receiver_gets_a_retry_and_the_row_ends_sent(notifying: Hooks, receiver: Receiver) -> None:
@@ -226,23 +220,6 @@ def test_the_backoff_runs_from_one_second_to_one_hour() -> None:
     assert 3 * 3600 < sum(backoff_s(n) for n in range(1, MAX_ATTEMPTS)) < 4 * 3600
 
 
-@pytest.mark.parametrize(
-    ("defines", "expected"),
-    [
-        ({"WP_SITEURL": "https://example.test/wp/", "WP_HOME": "https://example.test"}, "https://example.test"),
-        ({"WP_SITEURL": "https://example.test/wp/"}, "https://example.test/wp"),
-        ({"WP_SITEURL": "not a url"}, None),
-        ({}, None),
-    ],
-    ids=["home-first-rest-lives-there", "siteurl-when-no-home", "unusable", "neither"],
-)
-def test_wp_config_says_where_wordpress_is(make_site: SiteFactory, defines: dict[str, str],
-                                          expected: str | None) -> None:
-    """The REST route is under WP_HOME (WordPress in a subdirectory has a different WP_SITEURL)."""
-    site = make_site(defines=defines, tables=False)
-    assert expected == config_site_url(site_from_config(load_wp_config(site.wp_config, {})))
-
-
 def test_the_signature_is_the_admin_scheme_in_the_other_direction() -> None:
     """What the plugin recomputes: user 0, the URL posted to, the path as sent, the body's SHA-256."""
     url = "http://127.0.0.1:8080/blog/wp-json/fct-bridge/v1/events"
@@ -251,5 +228,5 @@ def test_the_signature_is_the_admin_scheme_in_the_other_direction() -> None:
     assert {"X-FCT-Timestamp": "1800000000", "X-FCT-Nonce": "ab" * 16, "X-FCT-User": "0",
             "X-FCT-Site-Url": url, "Content-Type": "application/json"} == {
         k: v for k, v in headers.items() if k != "X-FCT-Signature"}
-    assert signing.sign("s3cret", "POST", "/blog/wp-json/fct-bridge/v1/events", "1800000000", "ab" * 16, "0", url,
-                        b'{"a":1}') == headers["X-FCT-Signature"]
+    assert signing.sign("s3cret", signing.SIDECAR_TO_WORDPRESS, "POST", "/blog/wp-json/fct-bridge/v1/events",
+                        "1800000000", "ab" * 16, "0", url, b'{"a":1}') == headers["X-FCT-Signature"]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bridge.fluentcart import settings_store
-from bridge.keys import database_key, site_key
+from bridge.keys import database_key, refusals_key, site_key
 from bridge.webhooks.health import health_view, read_health
 from tests.webhooks import factories as f
 from tests.webhooks.conftest import Hooks, event
@@ -21,7 +21,7 @@ async def health(hooks: Hooks, mode: str = "test") -> dict[str, Any]:
     """The webhook health view exactly as the admin API builds it."""
     app = hooks.app
     effective = await settings_store.load(await app[database_key].pool(), app[site_key])
-    found = await read_health(app[database_key])
+    found = await read_health(app[database_key], app[refusals_key])
     return health_view(found["live" if mode == "live" else "test"], "live" if mode == "live" else "test", effective)
 
 

@@ -47,8 +47,12 @@
 				h('code', { id: 'fct-webhook-last-event-' + mode, text: String(health.last_verified_event) }),
 				' at ' + when(health.last_verified_at),
 			] : ['Last verified event: none yet'];
+			// Counts per reason code only: the sidecar keeps no request text of a refused delivery.
+			const counts = Object.entries(health.refused || {}).map(([code, n]) => code + ' × ' + (Number(n) || 0));
 			const refused = health.last_rejected_at ? [
-				'Last refused delivery: ' + when(health.last_rejected_at) + ' — ' + String(health.last_rejected_reason || ''),
+				'Last refused delivery: ' + when(health.last_rejected_at) + ' — ',
+				h('code', { text: String(health.last_rejected_reason || '') }),
+				' (refused since the sidecar started: ' + counts.join(', ') + ')',
 			] : ['Last refused delivery: none'];
 			box.appendChild(h('ul', { className: 'fct-health-facts' }, [
 				h('li', { id: 'fct-webhook-last-verified-' + mode }, verified),

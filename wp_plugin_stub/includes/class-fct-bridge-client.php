@@ -23,6 +23,11 @@ class FCT_Bridge_Client {
 	const ADMIN_TIMEOUT = 10;
 
 	/**
+	 * The label of this direction (plugin → sidecar) in the signed string (docs/protocol.md).
+	 */
+	const DIRECTION = 'plugin-to-sidecar';
+
+	/**
 	 * Seconds to wait for a webhook to be handled. Longer than the admin timeout because the sidecar
 	 * may call Stripe while handling an event; Stripe itself gives up after about 30 s and retries.
 	 */
@@ -61,9 +66,10 @@ class FCT_Bridge_Client {
 		$user      = (string) get_current_user_id();
 		$site_url  = untrailingslashit( site_url() );
 
+		// The direction label keeps this signature from ever passing as a sidecar → WordPress notice.
 		$canonical = implode(
 			"\n",
-			array( 'v1', $method, $path_qs, $timestamp, $nonce, $user, $site_url, hash( 'sha256', $body ) )
+			array( 'v1', self::DIRECTION, $method, $path_qs, $timestamp, $nonce, $user, $site_url, hash( 'sha256', $body ) )
 		);
 
 		$headers = array(

@@ -23,6 +23,11 @@ class FCT_Bridge_Events_Route {
 	/** How far the sidecar's timestamp may be from this server's clock, in seconds. */
 	const MAX_SKEW = 300;
 
+	/**
+	 * The label of this direction (sidecar → WordPress) in the signed string (docs/protocol.md).
+	 */
+	const DIRECTION = 'sidecar-to-wordpress';
+
 	/** How long a used nonce is remembered: longer than the whole window a timestamp is accepted in. */
 	const NONCE_TTL = 600;
 
@@ -115,7 +120,8 @@ class FCT_Bridge_Events_Route {
 
 		// The path and query exactly as received, as the sidecar does for the other direction.
 		$path_qs   = isset( $_SERVER['REQUEST_URI'] ) ? (string) wp_unslash( $_SERVER['REQUEST_URI'] ) : ''; // phpcs:ignore WordPress.Security.ValidatedSanitizedInput.InputNotSanitized -- compared as bytes, never output.
-		$canonical = implode( "\n", array( 'v1', 'POST', $path_qs, $timestamp, $nonce, $user, $signed_to, hash( 'sha256', $body ) ) );
+		// Only the sidecar → WordPress label verifies here: a plugin → sidecar request cannot pass as a notice.
+		$canonical = implode( "\n", array( 'v1', self::DIRECTION, 'POST', $path_qs, $timestamp, $nonce, $user, $signed_to, hash( 'sha256', $body ) ) );
 		$expected  = 'v1=' . hash_hmac( 'sha256', $canonical, FCT_BRIDGE_SECRET );
 		if ( ! hash_equals( $expected, $signature ) ) {
 			return self::unauthorized( __( 'Bad signature.', 'fct-bridge' ) );

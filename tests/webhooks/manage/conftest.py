@@ -129,7 +129,9 @@ async def make_admin(standin: Standin, stripe_api: StripeApi,
         app = create_app(admin_config(standin, str(site.wp_config), **config), bsite, stripe_api=stripe_api)
         client = await aiohttp_client(app)
         wordpress = await aiohttp_server(wordpress_app(str(client.make_url("")).rstrip("/"), mangle=mangle))
-        return Admin(site, client, app, standin, str(wordpress.make_url("")).rstrip("/"))
+        home = str(wordpress.make_url("")).rstrip("/")
+        await asyncio.to_thread(site.set_wordpress_url, home)
+        return Admin(site, client, app, standin, home)
 
     return build
 

@@ -4,10 +4,14 @@ very bytes sent. The probe is recorded and ignored, never applied."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+from collections.abc import Awaitable, Callable
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from bridge.webhooks.probe import probe_event, stripe_signature, verdict
 from tests.conftest import SiteFactory
@@ -46,7 +50,7 @@ async def test_a_test_event_reaches_the_endpoint_and_is_reported_unmodified(admi
 
 async def test_a_proxy_that_rewrites_the_body_is_caught(admin_site: TestSite, make_admin: AppFactory,
                                                         test_keys: StandinKeys) -> None:
-    """A "WordPress" that re-encodes the JSON breaks Stripe's signature: reported as refused with the reason."""
+    """A "WordPress" that re-encodes the JSON breaks Stripe's signature: reported as refused with the status."""
     admin = await make_admin(admin_site, mangle=True)
     await admin.set_keys(test_keys)
     await admin.ok("POST", "/admin/v1/stripe/webhooks/test/register")
@@ -55,7 +59,7 @@ async def test_a_proxy_that_rewrites_the_body_is_caught(admin_site: TestSite, ma
 
     assert ("refused", 400, False, None) == (report["verdict"], report["status"], report["stored"],
                                              report["unmodified"])
-    assert "signature check failed" in report["message"]
+    assert "HTTP 400 (this sidecar refused it: bad_signature)" in report["message"]
 
 
 @pytest.fixture
@@ -124,3 +128,71 @@ def test_verdicts(status: int, stored: str | None, expected: str) -> None:
     code, message = verdict("https://shop.example/hook", answer, sent, sent.decode() if stored == "SAME" else stored)
 
     assert expected == code and message.endswith(".")
+
+
+@pytest.fixture
+def secret_site(make_site: SiteFactory) -> TestSite:
+    return make_site(defines={"FCT_BRIDGE_SECRET": SECRET, "FCT_STRIPE_TEST_WEBHOOK_SECRET": WHSEC})
+
+
+async def _banner_server(banner: bytes) -> tuple[asyncio.Server, str]:
+    """A loopback service that is not HTTP: it greets with ``banner`` and hangs up, as MariaDB does."""
+
+    async def greet(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(banner)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(greet, "127.0.0.1", 0)
+    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+async def _internal_http(text: str, aiohttp_server: Callable[..., Awaitable[TestServer]]) -> str:
+    async def answer(request: web.Request) -> web.Response:
+        return web.Response(status=500, text=text)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    server = await aiohttp_server(app)
+    return str(server.make_url("")).rstrip("/")
+
+
+async def test_the_probe_reports_no_word_of_a_database_banner(secret_site: TestSite, make_admin: AppFactory) -> None:
+    """WordPress's URL pointing at a non-HTTP service: a generic outcome, nothing of what the service said."""
+    admin = await make_admin(secret_site)
+    server, url = await _banner_server(b"J\x00\x00\x00\n5.5.5-10.11.6-MariaDB-0+deb12u1\x00secret-salt-bytes")
+    await asyncio.to_thread(secret_site.set_wordpress_url, url)
+    try:
+        report = await admin.ok("POST", TEST)
+    finally:
+        server.close()
+
+    assert report["verdict"] in ("unreachable", "refused")
+    assert "MariaDB" not in json.dumps(report) and "salt" not in json.dumps(report)
+
+
+async def test_the_probe_reports_no_word_of_an_internal_services_answer(
+        secret_site: TestSite, make_admin: AppFactory,
+        aiohttp_server: Callable[..., Awaitable[TestServer]]) -> None:
+    """An internal HTTP service answering with its own text: "refused" with the status only."""
+    admin = await make_admin(secret_site)
+    await asyncio.to_thread(secret_site.set_wordpress_url,
+                            await _internal_http("internal-admin-console token=abc123", aiohttp_server))
+
+    report = await admin.ok("POST", TEST)
+
+    assert ("refused", 500) == (report["verdict"], report["status"])
+    assert "internal-admin-console" not in json.dumps(report)
+
+
+@pytest.mark.parametrize("home", ["file:///etc/passwd", "gopher://127.0.0.1:3306/", "http://user:pw@127.0.0.1:1"])
+async def test_the_probe_refuses_anything_but_the_sites_http_url(secret_site: TestSite, make_admin: AppFactory,
+                                                                  home: str) -> None:
+    """A `home` that is not a plain http(s) URL: 409 and nothing sent anywhere."""
+    admin = await make_admin(secret_site)
+    await asyncio.to_thread(secret_site.set_wordpress_url, home)
+
+    status, answer = await admin.call("POST", TEST)
+
+    assert (409, "not_configured") == (status, answer["error"])
+    assert [] == await admin.rows("fct_bridge_deliveries")

@@ -19,7 +19,8 @@ DEAUTHORIZED = "account.application.deauthorized"
 async def dead_event(site: TestSite, event_id: str, type_: str = DEAUTHORIZED, mode: str = "test",
                      status: str = "dead") -> None:
     payload = json.dumps({"id": event_id, "object": "event", "type": type_, "livemode": mode == "live",
-                          "created": 1_800_000_000, "data": {"object": {"id": "acct_1", "object": "account"}}})
+                          "created": 1_800_000_000,
+                          "data": {"object": {"id": f"ca_standin_{mode}", "object": "application"}}})
     await asyncio.to_thread(
         site.sql, f"INSERT INTO {site.table('fct_bridge_events')} (event_id, type, mode, created, payload, status, "
                   "attempts, next_attempt_at, received_at, last_error) VALUES (%s, %s, %s, 1800000000, %s, %s, 8, "
