@@ -14,6 +14,7 @@ from bridge.admin.subapp import create_admin_app
 from bridge.config import ServiceConfig
 from bridge.connect.stripe_calls import AccountCache
 from bridge.errors import BridgeError
+from bridge.fluentcart import presence
 from bridge.keys import (
     account_cache_key,
     config_key,
@@ -35,12 +36,14 @@ from bridge.storage import webhook_store
 from bridge.storage.database import Database
 from bridge.storage.nonces import purge_nonces
 from bridge.stripe_api import StripeApi
+from bridge.webhooks.fluentcart_plans import PLANNERS
 from bridge.webhooks.handlers import HANDLERS
 from bridge.webhooks.inbox_writer import InboxWriter
 from bridge.webhooks.intake_state import IntakeStateCache
 from bridge.webhooks.notify import Notifier
 from bridge.webhooks.views import routes as webhook_routes
 from bridge.webhooks.worker import Worker
+from bridge.webhooks.wp_apply import WordPressApplier
 
 log = logging.getLogger("bridge.app")
 NONCE_PURGE_INTERVAL_S = 60
@@ -60,7 +63,8 @@ def create_app(config: ServiceConfig, site: Site, *, redactor: Redactor | None =
     app[intake_state_key] = IntakeStateCache()
     app[inbox_writer_key] = InboxWriter(app[database_key], metrics=metrics)
     app[worker_key] = Worker(app[database_key], site, app[stripe_key], HANDLERS, concurrency=config.workers,
-                             metrics=metrics)
+                             metrics=metrics, planners=PLANNERS, applier=WordPressApplier(),
+                             forced_path=presence.forced_path())
     app[notifier_key] = Notifier(app[database_key], site)
     app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx, worker_ctx, notify_ctx, public_listener_ctx])
     app.router.add_get("/healthz", healthz)
@@ -128,6 +132,9 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         app[worker_key].start()
     yield
     await app[worker_key].stop()
+    applier = app[worker_key].applier
+    if applier is not None:
+        await applier.close()
 
 
 async def notify_ctx(app: web.Application) -> AsyncIterator[None]:

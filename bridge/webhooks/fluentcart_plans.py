@@ -1,0 +1,143 @@
+"""What an event means for a store that runs the real FluentCart: the effects WordPress carries out with
+FluentCart's own code (bridge.webhooks.effects). The sidecar keeps the Stripe side — which of the
+store's rows the event concerns (the handlers' own lookups, shared with the SQL path), the ordering
+guard, the refunds Stripe no longer embeds — and FluentCart does what a payment means to the store.
+
+A planner answers None when the event is not (yet) planned for FluentCart: the worker then applies it
+with the SQL handler, as on a site without FluentCart (README, "Two paths").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bridge.storage import webhook_store as store
+from bridge.webhooks.amounts import fct_amount, integer, text, utc
+from bridge.webhooks.context import APPLIED, ApplyContext, CannotApply, NotYetApplicable, Outcome
+from bridge.webhooks.effects import Effect, Plan
+from bridge.webhooks.handlers import charges, checkout, refunds
+from bridge.webhooks.handlers.order_sync import superseded
+
+Planner = Callable[[ApplyContext], Awaitable[Plan | None]]
+
+
+async def charge_succeeded(ctx: ApplyContext) -> Plan | None:
+    charge = ctx.object
+    charge_id, intent = text(charge, "id"), text(charge, "payment_intent")
+    if charge_id is None:
+        raise CannotApply(f"{ctx.stored.event_id}: the charge has no id")
+    tx = await charges._transaction_for(ctx, charge, intent)
+    if tx is None:
+        raise NotYetApplicable(f"no FluentCart transaction for payment intent {intent} (charge {charge_id}) yet")
+    # FluentCart's confirmation calls Stripe for subscription payments and disputed charges: not planned yet.
+    if tx.subscription_id or charge.get("disputed"):
+        return None
+    if await ctx.stale("charge", charge_id):
+        return Plan(superseded("charge", charge_id))
+    if tx.status == "succeeded":
+        return Plan(Outcome(APPLIED.status, "transaction already succeeded"),
+                    (_sync(tx.id, tx.order_id),))
+    if charge.get("status") != "succeeded":
+        if not intent:
+            return Plan(Outcome(APPLIED.status, f"charge is {charge.get('status')}: nothing to link"))
+        return Plan(Outcome(APPLIED.status, f"charge is {charge.get('status')}: only linked"),
+                    (Effect("link_charge", f"link:{tx.id}", {"transaction_id": tx.id, "vendor_charge_id": intent},
+                            tx.order_id),))
+    return Plan(APPLIED, (Effect("confirm_charge", f"confirm:{tx.id}",
+                                 {"transaction_id": tx.id, "charge": charge, "intent_id": intent or ""},
+                                 tx.order_id),))
+
+
+async def checkout_session_completed(ctx: ApplyContext) -> Plan | None:
+    session = ctx.object
+    session_id = text(session, "id")
+    if session_id is None:
+        raise CannotApply(f"{ctx.stored.event_id}: the checkout session has no id")
+    if session.get("mode") == "subscription":
+        return None  # subscriptions are not planned yet
+    tx = await checkout._transaction_for(ctx, session, session_id)
+    if tx is None:
+        raise NotYetApplicable(f"no FluentCart transaction for checkout session {session_id} yet")
+    if tx.subscription_id:
+        return None
+    if await ctx.stale("checkout_session", session_id):
+        return Plan(superseded("checkout_session", session_id))
+    intent = text(session, "payment_intent")
+    if tx.status == "succeeded":
+        return Plan(Outcome(APPLIED.status, "transaction already succeeded"), (_sync(tx.id, tx.order_id),))
+    if session.get("payment_status") != "paid":
+        effects = (Effect("link_charge", f"link:{tx.id}", {"transaction_id": tx.id, "vendor_charge_id": intent},
+                          tx.order_id),) if intent else ()
+        return Plan(Outcome(APPLIED.status, f"session is {session.get('payment_status')}: not paid"), effects)
+    args = {"transaction_id": tx.id, "charge": _session_charge(session), "intent_id": intent or ""}
+    return Plan(APPLIED, (Effect("confirm_charge", f"confirm:{tx.id}", args, tx.order_id),))
+
+
+def _session_charge(session: dict[str, Any]) -> dict[str, Any]:
+    """The charge FluentCart's confirmation needs, from a paid session (it carries no card details:
+    FluentCart would fetch the payment intent from Stripe for them; README, departures)."""
+    amount = integer(session, "amount_total")
+    if amount is None:
+        raise CannotApply(f"checkout session {session.get('id')} is paid but has no amount_total")
+    return {"object": "charge", "amount": amount, "currency": text(session, "currency") or "",
+            "status": "succeeded", "livemode": bool(session.get("livemode")),
+            "payment_intent": text(session, "payment_intent")}
+
+
+async def charge_refunded(ctx: ApplyContext) -> Plan | None:
+    charge = ctx.object
+    charge_id = text(charge, "id")
+    if charge_id is None:
+        raise CannotApply(f"{ctx.stored.event_id}: the charge has no id")
+    parent = await refunds._parent(ctx, text(charge, "payment_intent"), charge_id)
+    if parent is None:
+        return Plan(Outcome(store.IGNORED, f"charge {charge_id} has no payment intent: not a FluentCart payment"))
+    listed = await refunds._refunds_of(ctx, charge, charge_id)
+    current = [r for r in listed if not await ctx.stale("refund", refunds._refund_id(r))]
+    if listed and not current:
+        return Plan(superseded("refund", ", ".join(refunds._refund_id(r) for r in listed)))
+    effects = tuple(_refund_effect(ctx, charge, parent.id, parent.order_id, r) for r in current
+                    if r.get("status") not in refunds._NOT_COUNTED)
+    return Plan(APPLIED, effects)
+
+
+def _refund_effect(ctx: ApplyContext, charge: dict[str, Any], parent_id: int, order_id: int,
+                   refund: dict[str, Any]) -> Effect:
+    """The refund transaction's columns as FluentCart's own webhook code derives them from the charge."""
+    refund_id, amount = refunds._refund_id(refund), integer(refund, "amount")
+    if amount is None:
+        raise CannotApply(f"refund {refund_id} has no integer amount")
+    currency = text(charge, "currency") or text(refund, "currency") or ""
+    created = integer(refund, "created")
+    stamp = _mysql_utc(created) if created is not None else None
+    row: dict[str, Any] = {
+        "transaction_type": "refund", "payment_method": "stripe", "status": "refunded",
+        "payment_mode": "live" if charge.get("livemode") else "test",
+        "card_last_4": text(charge, "payment_method_details", "card", "last4") or "",
+        "card_brand": text(charge, "payment_method_details", "card", "brand") or "",
+        "payment_method_type": (text(refund, "destination_details", "type")
+                                or text(charge, "payment_method_details", "type") or ""),
+        "vendor_charge_id": refund_id, "currency": currency, "total": fct_amount(amount, currency),
+        "meta": {"reason": text(refund, "reason") or "not specified", "transaction_id": parent_id},
+    }
+    if stamp is not None:
+        row["created_at"] = row["updated_at"] = stamp
+    return Effect("record_refund", f"refund:{refund_id}", {"parent_transaction_id": parent_id, "refund": row},
+                  order_id)
+
+
+def _mysql_utc(timestamp: int) -> str:
+    moment = utc(timestamp)
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def _sync(tx_id: int, order_id: int) -> Effect:
+    return Effect("sync_order", f"sync:{tx_id}", {"transaction_id": tx_id}, order_id)
+
+
+PLANNERS: dict[str, Planner] = {
+    "charge.succeeded": charge_succeeded,
+    "checkout.session.completed": checkout_session_completed,
+    "charge.refunded": charge_refunded,
+}

@@ -1,0 +1,159 @@
+<?php
+/**
+ * The effects the sidecar can ask for, each carried out by FluentCart's own code.
+ *
+ * @package FCT_Bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+use FluentCart\App\Events\Order\OrderRefund;
+use FluentCart\App\Helpers\StatusHelper;
+use FluentCart\App\Models\Order;
+use FluentCart\App\Models\OrderTransaction;
+use FluentCart\App\Modules\PaymentMethods\StripeGateway\Confirmations;
+use FluentCart\App\Modules\PaymentMethods\StripeGateway\StripeHelper;
+
+/**
+ * One function per effect kind. The sidecar chose the rows (by ids the store recorded) and the values
+ * (from the signed Stripe event); these functions only call FluentCart. Each runs inside the apply
+ * route's transaction for its ledger row, so a failure (WP_Error or exception) leaves nothing behind.
+ */
+class FCT_Bridge_Effects {
+
+	/** Effect kind => method. */
+	const KINDS = array(
+		'confirm_charge' => 'confirm_charge',
+		'link_charge'    => 'link_charge',
+		'sync_order'     => 'sync_order',
+		'record_refund'  => 'record_refund',
+	);
+
+	/**
+	 * Whether the kind exists.
+	 *
+	 * @param mixed $kind Kind.
+	 * @return bool
+	 */
+	public static function known( $kind ) {
+		return is_string( $kind ) && isset( self::KINDS[ $kind ] );
+	}
+
+	/**
+	 * Run one effect.
+	 *
+	 * @param string $kind Kind.
+	 * @param array  $args Arguments.
+	 * @return true|WP_Error
+	 */
+	public static function run( $kind, array $args ) {
+		$method = self::KINDS[ $kind ];
+		return self::$method( $args );
+	}
+
+	/**
+	 * A pending transaction's payment succeeded: FluentCart's own Stripe confirmation with the charge of the
+	 * signed event (the transaction's fields, its activity log entry, then StatusHelper::syncOrderStatuses:
+	 * the atomic transition to paid, OrderPaid, digital orders completed). The sidecar sends this only
+	 * for a transaction that is not part of a subscription and a charge that is not disputed, where
+	 * FluentCart's confirmation calls no Stripe API.
+	 *
+	 * @param array $args `transaction_id`, `charge` (the Stripe charge), `intent_id`.
+	 * @return true|WP_Error
+	 */
+	private static function confirm_charge( array $args ) {
+		$transaction = self::transaction( $args['transaction_id'] ?? null );
+		if ( is_wp_error( $transaction ) ) {
+			return $transaction;
+		}
+		if ( ! isset( $args['charge'] ) || ! is_array( $args['charge'] ) ) {
+			return new WP_Error( 'fct_bridge_bad_effect', 'confirm_charge needs the charge' );
+		}
+		( new Confirmations() )->confirmPaymentSuccessByCharge(
+			$transaction,
+			array(
+				'charge'    => $args['charge'],
+				'intent_id' => (string) ( $args['intent_id'] ?? '' ),
+			)
+		);
+		return true;
+	}
+
+	/**
+	 * A charge that has not succeeded yet: remember its payment intent on the transaction, when unset.
+	 *
+	 * @param array $args `transaction_id`, `vendor_charge_id`.
+	 * @return true|WP_Error
+	 */
+	private static function link_charge( array $args ) {
+		$transaction = self::transaction( $args['transaction_id'] ?? null );
+		if ( is_wp_error( $transaction ) ) {
+			return $transaction;
+		}
+		if ( ! $transaction->vendor_charge_id && ! empty( $args['vendor_charge_id'] ) ) {
+			$transaction->update( array( 'vendor_charge_id' => (string) $args['vendor_charge_id'] ) );
+		}
+		return true;
+	}
+
+	/**
+	 * The order's statuses and totals from its transactions, FluentCart's way (a transition to paid
+	 * happens once, atomically, and dispatches OrderPaid).
+	 *
+	 * @param array $args `transaction_id`.
+	 * @return true|WP_Error
+	 */
+	private static function sync_order( array $args ) {
+		$transaction = self::transaction( $args['transaction_id'] ?? null );
+		if ( is_wp_error( $transaction ) ) {
+			return $transaction;
+		}
+		$order = Order::query()->where( 'id', $transaction->order_id )->first();
+		if ( ! $order ) {
+			return new WP_Error( 'fct_bridge_no_order', 'no order ' . (int) $transaction->order_id );
+		}
+		( new StatusHelper( $order ) )->syncOrderStatuses( $transaction );
+		return true;
+	}
+
+	/**
+	 * A Stripe refund: recorded by FluentCart's own webhook refund code (found by its refund id, or a local
+	 * refund of the same amount adopted), and OrderRefund dispatched when this created the refund row.
+	 *
+	 * @param array $args `parent_transaction_id`, `refund` (the refund transaction's columns).
+	 * @return true|WP_Error
+	 */
+	private static function record_refund( array $args ) {
+		$parent = self::transaction( $args['parent_transaction_id'] ?? null );
+		if ( is_wp_error( $parent ) ) {
+			return $parent;
+		}
+		$data = $args['refund'] ?? null;
+		if ( ! is_array( $data ) || empty( $data['vendor_charge_id'] ) || ! isset( $data['total'] ) ) {
+			return new WP_Error( 'fct_bridge_bad_effect', 'record_refund needs the refund\'s vendor_charge_id and total' );
+		}
+		$data['order_id']   = $parent->order_id;
+		$data['order_type'] = $parent->order_type;
+		$data['uuid']       = md5( $data['vendor_charge_id'] . wp_generate_uuid4() );
+		$refund             = StripeHelper::createOrUpdateIpnRefund( $data, $parent );
+		if ( $refund && $refund->wasRecentlyCreated ) {
+			$order = Order::query()->where( 'id', $parent->order_id )->first();
+			( new OrderRefund( $order, $refund ) )->dispatch();
+		}
+		return true;
+	}
+
+	/**
+	 * The transaction by id.
+	 *
+	 * @param mixed $id Id.
+	 * @return OrderTransaction|WP_Error
+	 */
+	private static function transaction( $id ) {
+		$transaction = is_int( $id ) ? OrderTransaction::query()->where( 'id', $id )->first() : null;
+		if ( ! $transaction ) {
+			return new WP_Error( 'fct_bridge_no_transaction', 'no FluentCart transaction ' . wp_json_encode( $id ) );
+		}
+		return $transaction;
+	}
+}
