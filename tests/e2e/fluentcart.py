@@ -10,6 +10,7 @@ import os
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -99,3 +100,17 @@ def row(site: E2ESite, table: str, row_id: int) -> dict[str, Any]:
     cur_rows = site.sql(f"SELECT * FROM wp_{table} WHERE id = %s", (row_id,))
     columns = [c[0] for c in site.sql(f"SHOW COLUMNS FROM wp_{table}")]
     return dict(zip(columns, cur_rows[0], strict=True))
+
+
+def send(site: E2ESite, evt: dict[str, Any]) -> tuple[str, str | None]:
+    """Deliver (retrying while the sidecar's 2-second settings cache still lacks the secret) and wait."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            assert deliver(site, evt) == 200
+            break
+        except urllib.error.HTTPError as exc:
+            if exc.code != 400 or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    return wait_for_event(site, evt["id"])

@@ -9,7 +9,6 @@ import secrets
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,160 +25,125 @@ from tests.webhooks.factories import charge, refund
 pytestmark = pytest.mark.allow_blocking
 
 
-@pytest.fixture(scope="module")
-def probed_site(e2e_site: E2ESite) -> Iterator[E2ESite]:
-    if not e2e_site.env.get("FCT_FLUENTCART_VERSION"):
-        pytest.skip("the e2e site runs without FluentCart (no archive on this machine)")
-    mu_dir = Path(e2e_site["FCT_SITE_DIR"]) / "wp-content" / "mu-plugins"
-    probe = mu_dir / "fct-bridge-test-probes.php"
-    probe.write_text((fc.PHP_DIR / "probes.php").read_text(), encoding="utf-8")
-    try:
-        yield e2e_site
-    finally:
-        probe.unlink(missing_ok=True)
-
-
-@pytest.fixture
-def site(probed_site: E2ESite) -> E2ESite:
-    """The test-mode webhook signing secret stored (other tests reset the settings row)."""
-    result = probed_site.bridge("settings", "set", "--skip-stripe-check", f"test_webhook_secret={fc.WHSEC}")
-    assert result.returncode == 0, result.stderr
-    return probed_site
-
-
-def send(site: E2ESite, evt: dict[str, Any]) -> tuple[str, str | None]:
-    """Deliver (retrying while the sidecar's 2-second settings cache still lacks the secret) and wait."""
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            assert fc.deliver(site, evt) == 200
-            break
-        except urllib.error.HTTPError as exc:
-            if exc.code != 400 or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-    return fc.wait_for_event(site, evt["id"])
-
-
 def for_order(records: list[dict[str, Any]], order_id: int, hook: str) -> int:
     return sum(1 for r in records if r.get("hook") == hook and r.get("order_id") == order_id)
 
 
 def paid_digital_order(site: E2ESite, tag: str) -> dict[str, Any]:
     order = fc.make_order(site, total=4200, intent=f"pi_{tag}")
-    status, note = send(site, event("charge.succeeded", charge(f"pi_{tag}", 4200, charge_id=f"ch_{tag}"),
+    status, note = fc.send(site, event("charge.succeeded", charge(f"pi_{tag}", 4200, charge_id=f"ch_{tag}"),
                                     event_id=f"evt_{tag}_paid"))
     assert status == "applied", note
     return order
 
 
-def test_charge_succeeded_on_a_digital_order_runs_fluentcarts_own_confirmation_and_order_paid(site: E2ESite) -> None:
+def test_charge_succeeded_on_a_digital_order_runs_fluentcarts_own_confirmation_and_order_paid(fc_site: E2ESite) -> None:
     """The order is paid and completed, gets its receipt number, the customer's stats and e-mails; OrderPaid once."""
-    http_before = len(fc.external_http(site))
+    http_before = len(fc.external_http(fc_site))
     tag = secrets.token_hex(6)
-    order = paid_digital_order(site, tag)
+    order = paid_digital_order(fc_site, tag)
 
-    row = fc.row(site, "fct_orders", order["order_id"])
+    row = fc.row(fc_site, "fct_orders", order["order_id"])
     assert (row["payment_status"], row["status"], row["total_paid"]) == ("paid", "completed", 4200)
     assert row["completed_at"] is not None
     assert row["receipt_number"], "OrderPaid gives the order its receipt number"
-    tx = fc.row(site, "fct_order_transactions", order["transaction_id"])
+    tx = fc.row(fc_site, "fct_order_transactions", order["transaction_id"])
     assert (tx["status"], tx["vendor_charge_id"], tx["card_brand"], str(tx["card_last_4"])) == (
         "succeeded", f"pi_{tag}", "visa", "4242")
-    customer = fc.row(site, "fct_customers", order["customer_id"])
+    customer = fc.row(fc_site, "fct_customers", order["customer_id"])
     assert customer["purchase_count"] == 1
-    assert for_order(fc.probes(site), order["order_id"], "fluent_cart/order_paid") == 1
-    assert any(order["email"] in json.dumps(m["to"]) for m in fc.mails(site)), "the buyer's order e-mail"
-    assert fc.external_http(site)[http_before:] == [], "nothing called Stripe (or anyone else)"
-    [(ledger,)] = site.sql("SELECT COUNT(*) FROM wp_fct_bridge_applied_effects WHERE event_id = %s",
+    assert for_order(fc.probes(fc_site), order["order_id"], "fluent_cart/order_paid") == 1
+    assert any(order["email"] in json.dumps(m["to"]) for m in fc.mails(fc_site)), "the buyer's order e-mail"
+    assert fc.external_http(fc_site)[http_before:] == [], "nothing called Stripe (or anyone else)"
+    [(ledger,)] = fc_site.sql("SELECT COUNT(*) FROM wp_fct_bridge_applied_effects WHERE event_id = %s",
                            (f"evt_{tag}_paid",))
     assert ledger == 1
 
 
-def test_a_second_event_for_the_same_payment_dispatches_nothing_twice(site: E2ESite) -> None:
+def test_a_second_event_for_the_same_payment_dispatches_nothing_twice(fc_site: E2ESite) -> None:
     """Another event confirming the paid charge syncs the order; no second OrderPaid, receipt or e-mail."""
     tag = secrets.token_hex(6)
-    order = paid_digital_order(site, tag)
-    receipt = fc.row(site, "fct_orders", order["order_id"])["receipt_number"]
-    mails_before = len(fc.mails(site))
+    order = paid_digital_order(fc_site, tag)
+    receipt = fc.row(fc_site, "fct_orders", order["order_id"])["receipt_number"]
+    mails_before = len(fc.mails(fc_site))
 
-    status, note = send(site, event("charge.succeeded", charge(f"pi_{tag}", 4200, charge_id=f"ch_{tag}"),
+    status, note = fc.send(fc_site, event("charge.succeeded", charge(f"pi_{tag}", 4200, charge_id=f"ch_{tag}"),
                                     event_id=f"evt_{tag}_again"))
 
     assert (status, note) == ("applied", "transaction already succeeded")
-    assert for_order(fc.probes(site), order["order_id"], "fluent_cart/order_paid") == 1
-    assert fc.row(site, "fct_orders", order["order_id"])["receipt_number"] == receipt
-    assert len(fc.mails(site)) == mails_before
+    assert for_order(fc.probes(fc_site), order["order_id"], "fluent_cart/order_paid") == 1
+    assert fc.row(fc_site, "fct_orders", order["order_id"])["receipt_number"] == receipt
+    assert len(fc.mails(fc_site)) == mails_before
 
 
-def test_a_physical_order_is_paid_but_left_processing_for_shipping(site: E2ESite) -> None:
+def test_a_physical_order_is_paid_but_left_processing_for_shipping(fc_site: E2ESite) -> None:
     """FluentCart completes only digital orders: a physical one stays processing, paid, with OrderPaid once."""
     tag = secrets.token_hex(6)
-    order = fc.make_order(site, total=1999, physical=True, intent=f"pi_{tag}")
-    status, note = send(site, event("charge.succeeded", charge(f"pi_{tag}", 1999, charge_id=f"ch_{tag}"),
+    order = fc.make_order(fc_site, total=1999, physical=True, intent=f"pi_{tag}")
+    status, note = fc.send(fc_site, event("charge.succeeded", charge(f"pi_{tag}", 1999, charge_id=f"ch_{tag}"),
                                     event_id=f"evt_{tag}_phys"))
     assert status == "applied", note
-    row = fc.row(site, "fct_orders", order["order_id"])
+    row = fc.row(fc_site, "fct_orders", order["order_id"])
     assert (row["payment_status"], row["status"], row["completed_at"]) == ("paid", "processing", None)
-    assert for_order(fc.probes(site), order["order_id"], "fluent_cart/order_paid") == 1
+    assert for_order(fc.probes(fc_site), order["order_id"], "fluent_cart/order_paid") == 1
 
 
-def test_partial_then_full_refund_are_recorded_by_fluentcart_with_order_refund_once_each(site: E2ESite) -> None:
+def test_partial_then_full_refund_are_recorded_by_fluentcart_with_order_refund_once_each(fc_site: E2ESite) -> None:
     """Each Stripe refund is one refund row (FluentCart's own refund code) and one OrderRefund, even redelivered."""
     tag = secrets.token_hex(6)
-    order = paid_digital_order(site, tag)
+    order = paid_digital_order(fc_site, tag)
     partial = [refund(f"re_{tag}_1", 1000, intent=f"pi_{tag}", charge_id=f"ch_{tag}")]
     refunded_charge = charge(f"pi_{tag}", 4200, charge_id=f"ch_{tag}", refunded=False, amount_refunded=1000,
                              refunds={"object": "list", "data": partial, "has_more": False})
-    assert send(site, event("charge.refunded", refunded_charge, event_id=f"evt_{tag}_r1"))[0] == "applied"
-    row = fc.row(site, "fct_orders", order["order_id"])
+    assert fc.send(fc_site, event("charge.refunded", refunded_charge, event_id=f"evt_{tag}_r1"))[0] == "applied"
+    row = fc.row(fc_site, "fct_orders", order["order_id"])
     assert (row["payment_status"], row["total_refund"]) == ("partially_refunded", 1000)
 
     full = [refund(f"re_{tag}_2", 3200, intent=f"pi_{tag}", charge_id=f"ch_{tag}"), *partial]
     full_charge = {**refunded_charge, "refunded": True, "amount_refunded": 4200,
                    "refunds": {"object": "list", "data": full, "has_more": False}}
-    assert send(site, event("charge.refunded", full_charge, event_id=f"evt_{tag}_r2"))[0] == "applied"
+    assert fc.send(fc_site, event("charge.refunded", full_charge, event_id=f"evt_{tag}_r2"))[0] == "applied"
 
-    row = fc.row(site, "fct_orders", order["order_id"])
+    row = fc.row(fc_site, "fct_orders", order["order_id"])
     assert (row["payment_status"], row["total_refund"]) == ("refunded", 4200)
-    refunds = site.sql("SELECT vendor_charge_id, total, status FROM wp_fct_order_transactions "
+    refunds = fc_site.sql("SELECT vendor_charge_id, total, status FROM wp_fct_order_transactions "
                        "WHERE order_id = %s AND transaction_type = 'refund' ORDER BY vendor_charge_id",
                        (order["order_id"],))
     assert refunds == [(f"re_{tag}_1", 1000, "refunded"), (f"re_{tag}_2", 3200, "refunded")]
-    assert for_order(fc.probes(site), order["order_id"], "fluent_cart/order_refunded") == 2
+    assert for_order(fc.probes(fc_site), order["order_id"], "fluent_cart/order_refunded") == 2
 
 
-def test_a_retried_apply_request_after_a_lost_answer_changes_nothing_twice(site: E2ESite) -> None:
+def test_a_retried_apply_request_after_a_lost_answer_changes_nothing_twice(fc_site: E2ESite) -> None:
     """The same batch signed and sent again (the first answer lost) is answered already_done, effect by effect."""
     tag = secrets.token_hex(6)
-    order = fc.make_order(site, total=4200, intent=f"pi_{tag}")
+    order = fc.make_order(fc_site, total=4200, intent=f"pi_{tag}")
     body = json.dumps({"batch": [{"event_id": f"evt_{tag}_direct", "type": "charge.succeeded", "mode": "test",
                                   "effects": [{"key": f"confirm:{order['transaction_id']}", "kind": "confirm_charge",
                                                "args": {"transaction_id": order["transaction_id"],
                                                         "charge": charge(f"pi_{tag}", 4200, charge_id=f"ch_{tag}"),
                                                         "intent_id": f"pi_{tag}"}}]}]}).encode()
 
-    first, second = post_apply(site, body), post_apply(site, body)
+    first, second = post_apply(fc_site, body), post_apply(fc_site, body)
 
     key = f"confirm:{order['transaction_id']}"
     assert first["results"][f"evt_{tag}_direct"] == {"status": "applied", "effects": {key: "done"}}
     assert second["results"][f"evt_{tag}_direct"] == {"status": "applied", "effects": {key: "already_done"}}
-    assert for_order(fc.probes(site), order["order_id"], "fluent_cart/order_paid") == 1
+    assert for_order(fc.probes(fc_site), order["order_id"], "fluent_cart/order_paid") == 1
 
 
-def test_an_unsigned_apply_request_is_refused_and_applies_nothing(site: E2ESite) -> None:
+def test_an_unsigned_apply_request_is_refused_and_applies_nothing(fc_site: E2ESite) -> None:
     """Without the sidecar's signature the route answers 401 and the transaction stays pending."""
     tag = secrets.token_hex(6)
-    order = fc.make_order(site, total=500, intent=f"pi_{tag}")
+    order = fc.make_order(fc_site, total=500, intent=f"pi_{tag}")
     body = json.dumps({"batch": [{"event_id": f"evt_{tag}", "type": "charge.succeeded", "mode": "test",
                                   "effects": [{"key": "k", "kind": "sync_order",
                                                "args": {"transaction_id": order["transaction_id"]}}]}]}).encode()
-    request = urllib.request.Request(site.url + APPLY_ROUTE, data=body, method="POST",
+    request = urllib.request.Request(fc_site.url + APPLY_ROUTE, data=body, method="POST",
                                      headers={"Content-Type": "application/json"})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=30)
     assert refused.value.code == 401
-    assert fc.row(site, "fct_orders", order["order_id"])["payment_status"] == "pending"
+    assert fc.row(fc_site, "fct_orders", order["order_id"])["payment_status"] == "pending"
 
 
 def post_apply(site: E2ESite, body: bytes) -> dict[str, Any]:
