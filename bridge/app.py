@@ -14,7 +14,6 @@ from bridge.admin.subapp import create_admin_app
 from bridge.config import ServiceConfig
 from bridge.connect.stripe_calls import AccountCache
 from bridge.errors import BridgeError
-from bridge.fluentcart import presence
 from bridge.keys import (
     account_cache_key,
     config_key,
@@ -64,7 +63,7 @@ def create_app(config: ServiceConfig, site: Site, *, redactor: Redactor | None =
     app[inbox_writer_key] = InboxWriter(app[database_key], metrics=metrics)
     app[worker_key] = Worker(app[database_key], site, app[stripe_key], HANDLERS, concurrency=config.workers,
                              metrics=metrics, planners=PLANNERS, applier=WordPressApplier(),
-                             forced_path=presence.forced_path())
+                             forced_path=config.apply_path, wordpress_url=config.wordpress_url)
     app[notifier_key] = Notifier(app[database_key], site)
     app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx, worker_ctx, notify_ctx, public_listener_ctx])
     app.router.add_get("/healthz", healthz)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from bridge.webhooks.context import Outcome
 
-Kind = Literal["confirm_charge", "link_charge", "sync_order", "record_refund"]
+Kind = Literal["confirm_charge", "link_charge", "sync_order", "record_refund", "stripe_handler"]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bridge.storage import fct_transactions as fct
 from bridge.storage import webhook_store as store
 from bridge.webhooks.amounts import fct_amount, integer, text, utc
 from bridge.webhooks.context import APPLIED, ApplyContext, CannotApply, NotYetApplicable, Outcome
@@ -132,6 +133,23 @@ def _mysql_utc(timestamp: int) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
+async def charge_dispute(ctx: ApplyContext) -> Plan | None:
+    """charge.dispute.created / .closed: FluentCart's own dispute handlers are right (and call no Stripe
+    API), so the effect hands them the event and the order of the disputed payment."""
+    dispute = ctx.object
+    dispute_id, intent = text(dispute, "id"), text(dispute, "payment_intent")
+    if dispute_id is None:
+        raise CannotApply(f"{ctx.stored.event_id}: the dispute has no id")
+    tx = await fct.payment_by_vendor_id(ctx.cur, ctx.tables, intent) if intent else None
+    if tx is None:
+        return Plan(Outcome(store.IGNORED, f"dispute {dispute_id}: no FluentCart payment for payment intent {intent}"))
+    if await ctx.stale("dispute", dispute_id):
+        return Plan(superseded("dispute", dispute_id))
+    handler = "dispute_created" if ctx.stored.type == "charge.dispute.created" else "dispute_closed"
+    return Plan(APPLIED, (Effect("stripe_handler", f"{handler}:{dispute_id}",
+                                 {"handler": handler, "event": ctx.event, "order_id": tx.order_id}, tx.order_id),))
+
+
 def _sync(tx_id: int, order_id: int) -> Effect:
     return Effect("sync_order", f"sync:{tx_id}", {"transaction_id": tx_id}, order_id)
 
@@ -140,4 +158,6 @@ PLANNERS: dict[str, Planner] = {
     "charge.succeeded": charge_succeeded,
     "checkout.session.completed": checkout_session_completed,
     "charge.refunded": charge_refunded,
+    "charge.dispute.created": charge_dispute,
+    "charge.dispute.closed": charge_dispute,
 }

@@ -54,10 +54,12 @@ class Worker:
     def __init__(self, db: Database, site: Site, api: StripeApi, handlers: Mapping[str, Handler], *,
                  concurrency: int = 2, poll_s: float = 0.5, metrics: Metrics | None = None,
                  batch: int = 16, planners: Mapping[str, Planner] | None = None,
-                 applier: WordPressApplier | None = None, forced_path: presence.ApplyPath | None = None) -> None:
+                 applier: WordPressApplier | None = None, forced_path: presence.ApplyPath | None = None,
+                 wordpress_url: str | None = None, apply_lease_s: float = APPLY_LEASE_S) -> None:
         self.db, self.site, self.api, self.handlers = db, site, api, handlers
         # Without planners and an applier the worker never takes the FluentCart path.
         self.planners, self.applier, self.forced_path = planners or {}, applier, forced_path
+        self.wordpress_url, self.apply_lease_s = wordpress_url, apply_lease_s
         self.metrics = metrics
         self.batch = batch
         self.concurrency, self.poll_s = concurrency, poll_s
@@ -155,7 +157,7 @@ class Worker:
         error: str | None = None
         secret = self._secret()
         async with self.db.transaction() as cur:
-            base = config_site_url(self.site) or await reported_site_url(cur, self.site.tables)
+            base = self.wordpress_url or config_site_url(self.site) or await reported_site_url(cur, self.site.tables)
         if base is None or secret is None:
             error = "cannot apply through FluentCart: " + ("the WordPress URL is not known yet" if base is None
                                                            else "FCT_BRIDGE_SECRET is not defined")
@@ -209,7 +211,7 @@ class Worker:
             async with _savepoint(cur):
                 planned = await self._plan(cur, event, settings) if fluentcart else None
                 if planned is not None and planned.plan.effects:
-                    await store.lease(cur, self.site.tables, event.id, APPLY_LEASE_S)
+                    await store.lease(cur, self.site.tables, event.id, self.apply_lease_s)
                     return planned
                 outcome = planned.plan.outcome if planned is not None else await self._apply(cur, event, settings)
                 await store.finish(cur, self.site.tables, event.id, outcome.status, outcome.note)

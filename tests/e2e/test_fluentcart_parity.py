@@ -166,3 +166,29 @@ def test_hosted_checkout_gives_what_fluentcart_gives_once_the_charge_arrived(fc_
         for k in card:
             snap["transactions"][0].pop(k)
     assert bridge == fluentcart
+
+
+def dispute(tag: str, status: str, *, step: str, kind: str = "created") -> dict[str, Any]:
+    obj = {"id": f"dp_{tag}", "object": "dispute", "amount": 2000, "currency": "usd", "charge": f"ch_{tag}",
+           "payment_intent": f"pi_{tag}", "reason": "fraudulent", "status": status, "is_charge_refundable": False,
+           "livemode": False, "metadata": {}}
+    return event(f"charge.dispute.{kind}", obj, event_id=f"evt_{tag}_{step}")
+
+
+@pytest.mark.parametrize("outcome", ["won", "lost"])
+def test_dispute_created_then_closed_gives_what_fluentcart_gives(fc_site: E2ESite, outcome: str) -> None:
+    """charge.dispute.created then .closed (won or lost): FluentCart's own dispute handling on both twins."""
+    (a, a_tag), (b, b_tag) = twins(fc_site, total=2000)
+    both(fc_site, a_tag, b_tag, lambda tag: paid(tag, 2000))
+
+    both(fc_site, a_tag, b_tag, lambda tag: dispute(tag, "needs_response", step="dp1"))
+    bridge = snapshot(fc_site, a, a_tag)
+    assert bridge == snapshot(fc_site, b, b_tag)
+    assert bridge["transactions"][0]["transaction_type"] == "dispute"
+
+    both(fc_site, a_tag, b_tag, lambda tag: dispute(tag, outcome, step="dp2", kind="closed"))
+    bridge = snapshot(fc_site, a, a_tag)
+    assert bridge == snapshot(fc_site, b, b_tag)
+    expected = ("charge", "succeeded", "paid") if outcome == "won" else ("dispute", "dispute_lost", "failed")
+    assert (bridge["transactions"][0]["transaction_type"], bridge["transactions"][0]["status"],
+            bridge["order"]["payment_status"]) == expected

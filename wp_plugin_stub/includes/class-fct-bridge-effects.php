@@ -27,6 +27,13 @@ class FCT_Bridge_Effects {
 		'link_charge'    => 'link_charge',
 		'sync_order'     => 'sync_order',
 		'record_refund'  => 'record_refund',
+		'stripe_handler' => 'stripe_handler',
+	);
+
+	/** FluentCart's own Stripe webhook handlers the sidecar may hand an event to (they call no Stripe API). */
+	const STRIPE_HANDLERS = array(
+		'dispute_created' => 'handleChargeDisputeCreated',
+		'dispute_closed'  => 'handleChargeDisputeClosed',
 	);
 
 	/**
@@ -140,6 +147,30 @@ class FCT_Bridge_Effects {
 			$order = Order::query()->where( 'id', $parent->order_id )->first();
 			( new OrderRefund( $order, $refund ) )->dispatch();
 		}
+		return true;
+	}
+
+	/**
+	 * FluentCart's own handler for the event, with the order the sidecar found (as FluentCart's IPN route
+	 * calls it after its re-fetch of the event, which is not needed: the sidecar verified the event).
+	 *
+	 * @param array $args `handler` (a key of STRIPE_HANDLERS), `event` (the Stripe event), `order_id`.
+	 * @return true|WP_Error
+	 */
+	private static function stripe_handler( array $args ) {
+		$handler = is_string( $args['handler'] ?? null ) ? ( self::STRIPE_HANDLERS[ $args['handler'] ] ?? null ) : null;
+		$order   = is_int( $args['order_id'] ?? null ) ? Order::query()->where( 'id', $args['order_id'] )->first() : null;
+		if ( null === $handler || ! $order || ! is_array( $args['event'] ?? null ) ) {
+			return new WP_Error( 'fct_bridge_bad_effect', 'stripe_handler needs a known handler, an order and the event' );
+		}
+		// FluentCart's handlers read the event as the object its API client decodes.
+		$event = json_decode( wp_json_encode( $args['event'] ) );
+		( new \FluentCart\App\Modules\PaymentMethods\StripeGateway\Webhook\IPN() )->$handler(
+			array(
+				'event' => $event,
+				'order' => $order,
+			)
+		);
 		return true;
 	}
 
