@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from bridge.webhooks.context import Outcome
 
-Kind = Literal["confirm_charge", "link_charge", "sync_order", "record_refund", "stripe_handler"]
+Kind = Literal["confirm_charge", "link_charge", "sync_order", "record_refund", "stripe_handler", "sync_subscription",
+               "record_renewal", "set_subscription_status"]
 
 
 @dataclass(frozen=True)

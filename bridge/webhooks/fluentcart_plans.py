@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bridge.storage import fct_orders as fct_o
 from bridge.storage import fct_transactions as fct
 from bridge.storage import webhook_store as store
-from bridge.webhooks.amounts import fct_amount, integer, text, utc
+from bridge.webhooks.amounts import fct_amount, first, integer, text, utc
 from bridge.webhooks.context import APPLIED, ApplyContext, CannotApply, NotYetApplicable, Outcome
 from bridge.webhooks.effects import Effect, Plan
-from bridge.webhooks.handlers import charges, checkout, refunds
+from bridge.webhooks.handlers import charges, checkout, invoices, refunds, renewals
 from bridge.webhooks.handlers.order_sync import superseded
 
 Planner = Callable[[ApplyContext], Awaitable[Plan | None]]
@@ -150,6 +151,78 @@ async def charge_dispute(ctx: ApplyContext) -> Plan | None:
                                  {"handler": handler, "event": ctx.event, "order_id": tx.order_id}, tx.order_id),))
 
 
+async def subscription_changed(ctx: ApplyContext) -> Plan | None:
+    """customer.subscription.updated / .deleted: FluentCart's own mapping of a Stripe subscription
+    (StripeHelper::getSubscriptionUpdateData) and syncSubscriptionStates (status hooks, SubscriptionCanceled,
+    end of term), fed with the subscription of the signed event instead of FluentCart's re-fetch."""
+    remote = ctx.object
+    vendor_id = text(remote, "id")
+    if vendor_id is None:
+        raise CannotApply(f"{ctx.stored.event_id}: the subscription has no id")
+    sub = await fct_o.subscription_by_vendor_id(ctx.cur, ctx.tables, vendor_id)
+    if sub is None:
+        raise NotYetApplicable(f"no FluentCart subscription for {vendor_id} yet")
+    if await ctx.stale("subscription", vendor_id):
+        return Plan(superseded("subscription", vendor_id))
+    return Plan(APPLIED, (Effect("sync_subscription", f"sync_subscription:{sub.id}",
+                                 {"subscription_id": sub.id, "stripe_subscription": _with_period(remote)},
+                                 sub.parent_order_id),))
+
+
+def _with_period(remote: dict[str, Any]) -> dict[str, Any]:
+    """The subscription with current_period_* at the top, where FluentCart reads them (API 2025+ moved them
+    to the items)."""
+    item = first(remote, "items")
+    return {**remote, **{k: item[k] for k in ("current_period_start", "current_period_end")
+                         if k not in remote and k in item}}
+
+
+async def invoice_paid(ctx: ApplyContext) -> Plan | None:
+    """A renewal (billing reason subscription_cycle): FluentCart's SubscriptionService::recordRenewalPayment
+    (renewal order, items, addresses, transaction, SubscriptionRenewed), once per payment (it refuses a
+    vendor_charge_id it has). First invoices are not planned yet (SQL path)."""
+    invoice = ctx.object
+    if invoice.get("billing_reason") != "subscription_cycle":
+        return None
+    found = await invoices._subscription(ctx, invoice)
+    if found is None:
+        return Plan(Outcome(store.IGNORED, "not a subscription invoice"))
+    vendor_id, sub = found
+    invoice_id = text(invoice, "id") or ""
+    key = renewals.payment_key(invoice, fallback=invoice_id) or invoice_id
+    amount = integer(invoice, "amount_paid")
+    if amount is None:
+        raise CannotApply(f"invoice {invoice_id} has no integer amount_paid")
+    transaction = {"payment_method": "stripe", "total": fct_amount(amount, text(invoice, "currency") or ""),
+                   "vendor_charge_id": key}
+    # What FluentCart would re-fetch from Stripe, as far as the invoice tells: the period it paid for.
+    period = first(invoice, "lines").get("period")
+    period = period if isinstance(period, dict) else {}
+    remote = {"id": vendor_id, "status": "active", "current_period_start": period.get("start"),
+              "current_period_end": period.get("end"), "latest_invoice": {"id": invoice_id, "status": "paid"}}
+    stale = await ctx.stale("subscription", vendor_id)
+    return Plan(APPLIED, (Effect("record_renewal", f"renewal:{key}",
+                                 {"subscription_id": sub.id, "transaction": transaction,
+                                  "stripe_subscription": None if stale else remote}, sub.parent_order_id),))
+
+
+async def invoice_payment_failed(ctx: ApplyContext) -> Plan | None:
+    """FluentCart ignores it; the bridge marks the subscription failing (unless it ended) through FluentCart's
+    syncSubscriptionStates, which runs FluentCart's subscription_failing hooks."""
+    invoice = ctx.object
+    found = await invoices._subscription(ctx, invoice)
+    if found is None:
+        return Plan(Outcome(store.IGNORED, "not a subscription invoice"))
+    vendor_id, sub = found
+    if await ctx.stale("subscription", vendor_id):
+        return Plan(superseded("subscription", vendor_id))
+    status = invoices._failed_status(invoice, sub)
+    if status is None or status == sub.status:
+        return Plan(Outcome(APPLIED.status, f"subscription already {sub.status}"))
+    return Plan(APPLIED, (Effect("set_subscription_status", f"status:{sub.id}",
+                                 {"subscription_id": sub.id, "status": status}, sub.parent_order_id),))
+
+
 def _sync(tx_id: int, order_id: int) -> Effect:
     return Effect("sync_order", f"sync:{tx_id}", {"transaction_id": tx_id}, order_id)
 
@@ -160,4 +233,8 @@ PLANNERS: dict[str, Planner] = {
     "charge.refunded": charge_refunded,
     "charge.dispute.created": charge_dispute,
     "charge.dispute.closed": charge_dispute,
+    "customer.subscription.updated": subscription_changed,
+    "customer.subscription.deleted": subscription_changed,
+    "invoice.paid": invoice_paid,
+    "invoice.payment_failed": invoice_payment_failed,
 }

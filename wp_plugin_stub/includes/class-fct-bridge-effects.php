@@ -11,6 +11,8 @@ use FluentCart\App\Events\Order\OrderRefund;
 use FluentCart\App\Helpers\StatusHelper;
 use FluentCart\App\Models\Order;
 use FluentCart\App\Models\OrderTransaction;
+use FluentCart\App\Models\Subscription;
+use FluentCart\App\Modules\Subscriptions\Services\SubscriptionService;
 use FluentCart\App\Modules\PaymentMethods\StripeGateway\Confirmations;
 use FluentCart\App\Modules\PaymentMethods\StripeGateway\StripeHelper;
 
@@ -28,6 +30,9 @@ class FCT_Bridge_Effects {
 		'sync_order'     => 'sync_order',
 		'record_refund'  => 'record_refund',
 		'stripe_handler' => 'stripe_handler',
+		'sync_subscription'       => 'sync_subscription',
+		'record_renewal'          => 'record_renewal',
+		'set_subscription_status' => 'set_subscription_status',
 	);
 
 	/** FluentCart's own Stripe webhook handlers the sidecar may hand an event to (they call no Stripe API). */
@@ -172,6 +177,86 @@ class FCT_Bridge_Effects {
 			)
 		);
 		return true;
+	}
+
+	/**
+	 * A Stripe subscription changed: FluentCart's own mapping of it (StripeHelper::getSubscriptionUpdateData)
+	 * and SubscriptionService::syncSubscriptionStates, as its re-sync from Stripe does, with the subscription
+	 * of the signed event in place of a re-fetch.
+	 *
+	 * @param array $args `subscription_id`, `stripe_subscription`.
+	 * @return true|WP_Error
+	 */
+	private static function sync_subscription( array $args ) {
+		$subscription = self::subscription( $args['subscription_id'] ?? null );
+		if ( is_wp_error( $subscription ) ) {
+			return $subscription;
+		}
+		if ( ! is_array( $args['stripe_subscription'] ?? null ) ) {
+			return new WP_Error( 'fct_bridge_bad_effect', 'sync_subscription needs the Stripe subscription' );
+		}
+		$update = StripeHelper::getSubscriptionUpdateData( $args['stripe_subscription'], $subscription );
+		SubscriptionService::syncSubscriptionStates( $subscription, $update );
+		return true;
+	}
+
+	/**
+	 * A renewal payment: SubscriptionService::recordRenewalPayment (renewal order, its item and addresses, the
+	 * transaction, the subscription's states, SubscriptionRenewed). It refuses a payment whose vendor id it
+	 * already has, which counts as done: the renewal exists once.
+	 *
+	 * @param array $args `subscription_id`, `transaction` (its columns), `stripe_subscription` (or null).
+	 * @return true|WP_Error
+	 */
+	private static function record_renewal( array $args ) {
+		$subscription = self::subscription( $args['subscription_id'] ?? null );
+		if ( is_wp_error( $subscription ) ) {
+			return $subscription;
+		}
+		if ( ! is_array( $args['transaction'] ?? null ) || empty( $args['transaction']['vendor_charge_id'] ) ) {
+			return new WP_Error( 'fct_bridge_bad_effect', 'record_renewal needs the transaction and its vendor id' );
+		}
+		$remote = $args['stripe_subscription'] ?? null;
+		$update = is_array( $remote ) ? StripeHelper::getSubscriptionUpdateData( $remote, $subscription ) : array( 'current_payment_method' => 'stripe' );
+		$result = SubscriptionService::recordRenewalPayment( $args['transaction'], $subscription, $update );
+		if ( is_wp_error( $result ) && 'transaction_exists' !== $result->get_error_code() ) {
+			return $result;
+		}
+		return true;
+	}
+
+	/**
+	 * A subscription status the sidecar decided (e.g. failing after invoice.payment_failed, which FluentCart
+	 * ignores), set through SubscriptionService::syncSubscriptionStates and its status hooks.
+	 *
+	 * @param array $args `subscription_id`, `status`.
+	 * @return true|WP_Error
+	 */
+	private static function set_subscription_status( array $args ) {
+		$subscription = self::subscription( $args['subscription_id'] ?? null );
+		if ( is_wp_error( $subscription ) ) {
+			return $subscription;
+		}
+		$status = $args['status'] ?? null;
+		if ( ! is_string( $status ) || ! preg_match( '/^[a-z_]{1,30}$/', $status ) ) {
+			return new WP_Error( 'fct_bridge_bad_effect', 'set_subscription_status needs a status' );
+		}
+		SubscriptionService::syncSubscriptionStates( $subscription, array( 'status' => $status ) );
+		return true;
+	}
+
+	/**
+	 * The subscription by id.
+	 *
+	 * @param mixed $id Id.
+	 * @return Subscription|WP_Error
+	 */
+	private static function subscription( $id ) {
+		$subscription = is_int( $id ) ? Subscription::query()->where( 'id', $id )->first() : null;
+		if ( ! $subscription ) {
+			return new WP_Error( 'fct_bridge_no_subscription', 'no FluentCart subscription ' . wp_json_encode( $id ) );
+		}
+		return $subscription;
 	}
 
 	/**

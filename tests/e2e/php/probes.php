@@ -12,6 +12,8 @@ $fct_probe_hooks = array(
 	'fluent_cart/subscription_renewed',
 	'fluent_cart/subscription_canceled',
 	'fluent_cart/subscription_activated',
+	'fluent_cart/subscription_eot',
+	'fluent_cart/payments/subscription_status_changed',
 );
 foreach ( $fct_probe_hooks as $fct_probe_hook ) {
 	add_action(
@@ -19,7 +21,9 @@ foreach ( $fct_probe_hooks as $fct_probe_hook ) {
 		static function ( $data = null ) use ( $fct_probe_hook ) {
 			$order = is_array( $data ) ? ( $data['order'] ?? null ) : null;
 			$id    = is_object( $order ) ? ( $order->id ?? null ) : ( is_array( $order ) ? ( $order['id'] ?? null ) : null );
-			$line  = wp_json_encode( array( 'hook' => $fct_probe_hook, 'order_id' => $id ) ) . "\n";
+			$sub   = is_array( $data ) ? ( $data['subscription'] ?? null ) : null;
+			$sid   = is_object( $sub ) ? ( $sub->id ?? null ) : null;
+			$line  = wp_json_encode( array( 'hook' => $fct_probe_hook, 'order_id' => $id, 'subscription_id' => $sid ) ) . "\n";
 			file_put_contents( WP_CONTENT_DIR . '/fct-test-probes.jsonl', $line, FILE_APPEND | LOCK_EX );
 		}
 	);
