@@ -383,7 +383,8 @@ class _World:
                            subscription=sub.vendor_id, invoice=invoice_id)),
             ("invoice.paid", f.invoice(invoice_id, sub.vendor_id, reason="subscription_create", amount=amount,
                                        intent=intent, period_end=sub.period_end, customer=sub.customer)),
-            ("charge.succeeded", self._charge(intent, amount, "USD", invoice=invoice_id)),
+            # Stripe's invoice charges carry the customer: the store's mark before the invoice links the intent.
+            ("charge.succeeded", self._charge(intent, amount, "USD", invoice=invoice_id, customer=sub.customer)),
         ]
         self.rng.shuffle(emits)
         for type_, obj in emits:

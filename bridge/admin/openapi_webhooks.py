@@ -13,7 +13,7 @@ SCHEMAS: dict[str, Any] = {
     "WebhookHealth": {
         "type": "object",
         "required": ["last_verified_at", "last_verified_event", "last_rejected_at", "last_rejected_reason",
-                     "pending", "dead", "warning"],
+                     "pending", "dead", "ignored_not_this_store", "ignored_payments", "warning"],
         "properties": {
             "last_verified_at": {"type": ["string", "null"], "format": "date-time"},
             "last_verified_event": NULLABLE_STRING,
@@ -21,6 +21,15 @@ SCHEMAS: dict[str, Any] = {
             "last_rejected_reason": NULLABLE_STRING,
             "pending": {"type": "integer", "minimum": 0},
             "dead": {"type": "integer", "minimum": 0},
+            "ignored_not_this_store": {"type": "integer", "minimum": 0, "description": (
+                "Events about objects carrying none of the store's marks, ignored at once (not failures).")},
+            "ignored_payments": {
+                "type": "object", "required": ["wrong_mode", "wrong_currency", "wrong_amount", "unproven"],
+                "additionalProperties": False,
+                "properties": {code: {"type": "integer", "minimum": 0}
+                               for code in ("wrong_mode", "wrong_currency", "wrong_amount", "unproven")},
+                "description": "Payments that did not pay their order, by reason: not provably the store's payment "
+                               "for it (mode, currency or amount differ, or only client_reference_id named it)."},
             "warning": {**NULLABLE_STRING, "description": "Set when the gateway is active in the store's mode and "
                                                           "no verified event has arrived in that mode yet."},
         },

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -203,6 +203,8 @@ class ModeHealth:
     last_rejected_reason: str | None
     pending: int
     dead: int
+    # Ignored events per the reason code at the head of their note ("not_this_store: …" → not_this_store).
+    ignored_by_code: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         def iso(value: datetime | None) -> str | None:
@@ -242,6 +244,12 @@ async def health(cur: aiomysql.Cursor, tables: Tables, mode: str) -> ModeHealth:
         (mode, PENDING, DEAD),
     )
     counts = {str(s): int(n) for s, n in await cur.fetchall()}
+    await cur.execute(
+        f"SELECT SUBSTRING_INDEX(note, ':', 1), COUNT(*) FROM {tables.bridge_events} "
+        "WHERE mode = %s AND status = %s AND note IS NOT NULL GROUP BY 1",
+        (mode, IGNORED),
+    )
+    ignored = {str(code): int(n) for code, n in await cur.fetchall()}
     return ModeHealth(
         last_verified_at=verified[0] if verified else None,
         last_verified_event=verified[1] if verified else None,
@@ -249,6 +257,7 @@ async def health(cur: aiomysql.Cursor, tables: Tables, mode: str) -> ModeHealth:
         last_rejected_reason=rejected[1] if rejected else None,
         pending=counts.get(PENDING, 0),
         dead=counts.get(DEAD, 0),
+        ignored_by_code=ignored,
     )
 
 

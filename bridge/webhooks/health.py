@@ -1,5 +1,7 @@
 """What the settings page says about webhook deliveries per mode: last verified and last refused
-delivery, pending and dead counts, and a warning when an active store has never heard from Stripe."""
+delivery, pending and dead counts, the events ignored as not this store's and the payments refused
+for not matching their order (counted apart from failures: nothing is wrong with the bridge), and a
+warning when an active store has never heard from Stripe."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from typing import Any
 from bridge.fluentcart import stripe_settings as ss
 from bridge.storage import webhook_store as store
 from bridge.storage.database import Database
+from bridge.webhooks import matching
+from bridge.webhooks.ownership import NOT_THIS_STORE
 
 
 async def read_health(db: Database) -> dict[ss.Mode, store.ModeHealth]:
@@ -17,6 +21,8 @@ async def read_health(db: Database) -> dict[ss.Mode, store.ModeHealth]:
 
 def health_view(health: store.ModeHealth, mode: ss.Mode, effective: ss.EffectiveSettings) -> dict[str, Any]:
     view = health.to_json()
+    view["ignored_not_this_store"] = health.ignored_by_code.get(NOT_THIS_STORE, 0)
+    view["ignored_payments"] = {code: health.ignored_by_code.get(code, 0) for code in matching.REASONS}
     view["warning"] = None
     if effective.is_active and effective.store_mode == mode and health.last_verified_at is None:
         view["warning"] = (f"Stripe payments are active in {mode} mode, but no verified webhook event has arrived "

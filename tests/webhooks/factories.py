@@ -37,10 +37,10 @@ def _insert_now(site: TestSite, table: str, values: dict[str, Any]) -> int:
 
 
 async def order(site: TestSite, uuid: str, *, total: int = 10000, currency: str = "USD", type_: str = "payment",
-          status: str = "on-hold") -> int:
+          status: str = "on-hold", mode: str = "test") -> int:
     """An unpaid checkout order: FluentCart stores minor units (x100 for zero-decimal currencies)."""
     return await _insert(site, "fct_orders", {
-        "status": status, "type": type_, "mode": "test", "customer_id": 7, "payment_method": "stripe",
+        "status": status, "type": type_, "mode": mode, "customer_id": 7, "payment_method": "stripe",
         "payment_status": "pending", "payment_method_title": "Card", "currency": currency, "subtotal": total,
         "total_amount": total, "uuid": uuid, "fulfillment_type": "digital", "config": "[]",
         "created_at": BEFORE, "updated_at": BEFORE})

@@ -47,8 +47,9 @@ async def test_an_older_event_for_the_same_charge_is_superseded(hooks: Hooks) ->
 
 
 async def test_a_charge_before_its_order_is_retried_then_applied(hooks: Hooks) -> None:
-    """No transaction yet: retried later with the intent named; once the order exists and the retry is due, applied."""
-    evt = event("charge.succeeded", f.charge("pi_late", 10000, charge_id="ch_late"))
+    """The store's metadata but no transaction yet: retried later with the intent named; once the order exists
+    and the retry is due, applied."""
+    evt = event("charge.succeeded", f.charge("pi_late", 10000, charge_id="ch_late", metadata={"fct_ref_id": UUID}))
     await hooks.deliver(evt)
     assert 1 == await hooks.drain()
 

@@ -53,12 +53,14 @@ async def test_a_subscription_session_links_the_subscription(hooks: Hooks) -> No
     assert [("paid",)] == await f.rows(hooks, "fct_orders", "payment_status")
 
 
-async def test_an_unpaid_session_found_by_client_reference_only_links(hooks: Hooks) -> None:
-    """Last resort, the order by client_reference_id; an unpaid session (delayed method) marks nothing paid."""
+async def test_an_unpaid_session_found_by_the_stores_reference_only_links(hooks: Hooks) -> None:
+    """Last resort, the order named by the store's metadata.fct_ref_id; an unpaid session (delayed method) marks
+    nothing paid."""
     order_id = await f.order(hooks.site, UUID)
     await f.transaction(hooks.site, order_id, "")
 
-    await f.apply(hooks, event("checkout.session.completed", session("cs_3", payment_status="unpaid")))
+    await f.apply(hooks, event("checkout.session.completed", session("cs_3", payment_status="unpaid",
+                                                                     metadata={"fct_ref_id": UUID})))
 
     assert [("pi_cs", "pending")] == await f.rows(hooks, "fct_order_transactions", "vendor_charge_id, status")
     assert [("on-hold", "pending")] == await f.rows(hooks, "fct_orders", "status, payment_status")

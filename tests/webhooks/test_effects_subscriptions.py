@@ -84,9 +84,11 @@ async def test_an_older_update_after_the_deletion_is_superseded(hooks: Hooks) ->
     assert before == await f.fct_tables(hooks.site)
 
 
-async def test_an_unknown_subscription_is_retried_with_its_id(hooks: Hooks) -> None:
-    """No local subscription with that Stripe id (its checkout may be committing): retried later, saying which."""
-    await f.apply(hooks, event("customer.subscription.updated", f.stripe_subscription("sub_new")))
+async def test_an_unknown_subscription_of_the_store_is_retried_with_its_id(hooks: Hooks) -> None:
+    """The store's metadata but no local subscription with that Stripe id (its checkout may be committing):
+    retried later, saying which."""
+    remote = {**f.stripe_subscription("sub_new"), "metadata": {"fct_ref_id": "0123456789abcdef0123456789abcdef"}}
+    await f.apply(hooks, event("customer.subscription.updated", remote))
 
     assert [("pending", 1, "no FluentCart subscription for sub_new yet")] == await f.rows(
         hooks, "fct_bridge_events", "status, attempts, last_error")

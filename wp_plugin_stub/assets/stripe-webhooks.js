@@ -55,6 +55,7 @@
 				h('li', { id: 'fct-webhook-last-rejected-' + mode }, refused),
 				h('li', {}, ['Pending: ', h('span', { id: 'fct-webhook-pending-' + mode, text: String(Number(health.pending) || 0) })]),
 				h('li', {}, ['Dead: ', h('span', { id: 'fct-webhook-dead-' + mode, text: String(Number(health.dead) || 0) })]),
+				h('li', {}, ['Ignored, not this store\'s: ', h('span', { id: 'fct-webhook-foreign-' + mode, text: String(Number(health.ignored_not_this_store) || 0) })]),
 			]));
 		}
 

@@ -1,4 +1,5 @@
-"""Event type → handler. An event type without a handler is recorded and acknowledged, not applied."""
+"""Event type → handler. An event type without a handler is recorded and acknowledged, not applied.
+The eight payment events run only for objects carrying the store's marks (:mod:`bridge.webhooks.ownership`)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,17 @@ from bridge.webhooks.handlers.checkout import checkout_session_completed
 from bridge.webhooks.handlers.invoices import invoice_paid, invoice_payment_failed
 from bridge.webhooks.handlers.refunds import charge_refunded, refund_updated
 from bridge.webhooks.handlers.subscriptions import subscription_deleted, subscription_updated
+from bridge.webhooks.ownership import only_the_stores
 
 HANDLERS: dict[str, Handler] = {
     "account.application.deauthorized": account_deauthorized,
     # The eight events FluentCart asks merchants to enable; their effects on FluentCart's tables.
-    "charge.succeeded": charge_succeeded,
-    "charge.refunded": charge_refunded,
-    "charge.refund.updated": refund_updated,
-    "checkout.session.completed": checkout_session_completed,
-    "invoice.paid": invoice_paid,
-    "invoice.payment_failed": invoice_payment_failed,
-    "customer.subscription.updated": subscription_updated,
-    "customer.subscription.deleted": subscription_deleted,
+    "charge.succeeded": only_the_stores(charge_succeeded),
+    "charge.refunded": only_the_stores(charge_refunded),
+    "charge.refund.updated": only_the_stores(refund_updated),
+    "checkout.session.completed": only_the_stores(checkout_session_completed),
+    "invoice.paid": only_the_stores(invoice_paid),
+    "invoice.payment_failed": only_the_stores(invoice_payment_failed),
+    "customer.subscription.updated": only_the_stores(subscription_updated),
+    "customer.subscription.deleted": only_the_stores(subscription_deleted),
 }

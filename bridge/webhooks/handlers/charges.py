@@ -12,6 +12,9 @@ Where this departs from FluentCart, on purpose:
 * Subscriptions are not touched here: invoice.paid and customer.subscription.* carry their state,
   so no call back to Stripe (FluentCart's reSyncFromRemote) is needed. Disputes are left to the
   charge.dispute.* events.
+* A transaction found is paid only when the charge is provably the store's payment for its order: same
+  mode (the event's livemode), currency and amount as the order (``matching``); otherwise the event is
+  ignored with the reason. FluentCart's fallback compares the total only, not the currency.
 * Currency codes are stored upper-case, like the store currency on FluentCart's orders.
 """
 
@@ -21,8 +24,10 @@ from typing import Any
 
 from bridge.storage import fct_orders as fct_o
 from bridge.storage import fct_transactions as fct
+from bridge.webhooks import matching
 from bridge.webhooks.amounts import fct_amount, integer, text
 from bridge.webhooks.context import APPLIED, ApplyContext, CannotApply, NotYetApplicable, Outcome
+from bridge.webhooks.handlers import payment_proof
 from bridge.webhooks.handlers.order_sync import superseded, sync_order
 
 
@@ -36,6 +41,8 @@ async def charge_succeeded(ctx: ApplyContext) -> Outcome:
     tx = await _transaction_for(ctx, charge, intent)
     if tx is None:
         raise NotYetApplicable(f"no FluentCart transaction for payment intent {intent} (charge {charge_id}) yet")
+    if (refusal := await payment_proof.refused(ctx, tx.order_id, _paid(ctx, charge))) is not None:
+        return refusal
     if tx.status == "succeeded":
         # Already confirmed (by an earlier delivery or the customer's return): only make sure the order agrees.
         await sync_order(ctx, tx.order_id)
@@ -60,7 +67,13 @@ async def _transaction_for(ctx: ApplyContext, charge: dict[str, Any], intent: st
     order = await fct_o.order_by_uuid(ctx.cur, ctx.tables, ref) if ref else None
     if order is None:
         return None
-    return await fct.charge_of_order(ctx.cur, ctx.tables, order.id, status="pending", total=_total(charge))
+    tx = await fct.charge_of_order(ctx.cur, ctx.tables, order.id, status="pending", total=_total(charge))
+    # No pending transaction of that amount: the newest pending one, so the payment check names the difference.
+    return tx or await fct.charge_of_order(ctx.cur, ctx.tables, order.id, status="pending")
+
+
+def _paid(ctx: ApplyContext, charge: dict[str, Any]) -> matching.Paid:
+    return matching.Paid(amount=integer(charge, "amount"), currency=text(charge, "currency") or "", mode=ctx.mode)
 
 
 def _total(charge: dict[str, Any]) -> int:

@@ -9,8 +9,12 @@ Where this departs from FluentCart, on purpose:
   often cannot match) or on the customer's return to the shop.
 * The session in the signed payload is used as it is; FluentCart retrieves it again with the
   store-mode key, which fails for the other mode's events.
-* Last resort lookup: the order named by ``client_reference_id``, its newest charge transaction. No
-  transaction at all → retried (the order may not be committed yet).
+* Last resort lookup: the order named by ``metadata.fct_ref_id`` (else ``client_reference_id``), its
+  newest charge transaction. No transaction at all → retried (the order may not be committed yet).
+* Nothing is linked or paid unless the session is provably the store's payment for that order: found
+  by its recorded session id or by the store's ``fct_ref_id`` (``client_reference_id`` alone is chosen
+  by the buyer on Payment Links), with the order's mode and currency, and when paid its amount
+  (``matching``). Otherwise the event is ignored with the reason. FluentCart trusts ``client_reference_id``.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from typing import Any
 
 from bridge.storage import fct_orders as fct_o
 from bridge.storage import fct_transactions as fct
+from bridge.webhooks import matching
 from bridge.webhooks.amounts import fct_amount, integer, text
 from bridge.webhooks.context import APPLIED, ApplyContext, CannotApply, NotYetApplicable, Outcome
+from bridge.webhooks.handlers import payment_proof
 from bridge.webhooks.handlers.order_sync import superseded, sync_order
 
 
@@ -32,9 +38,11 @@ async def checkout_session_completed(ctx: ApplyContext) -> Outcome:
         raise CannotApply(f"{ctx.stored.event_id}: the checkout session has no id")
     if await ctx.stale("checkout_session", session_id):
         return superseded("checkout_session", session_id)
-    tx = await _transaction_for(ctx, session, session_id)
+    tx, proven = await _transaction_for(ctx, session, session_id)
     if tx is None:
         raise NotYetApplicable(f"no FluentCart transaction for checkout session {session_id} yet")
+    if (refusal := await payment_proof.refused(ctx, tx.order_id, _paid(ctx, session, proven=proven))) is not None:
+        return refusal
     intent = text(session, "payment_intent")
     changed = bool(intent) and await fct.set_vendor_charge_id(ctx.cur, ctx.tables, tx.id, str(intent))
     if session.get("mode") == "subscription":
@@ -47,13 +55,24 @@ async def checkout_session_completed(ctx: ApplyContext) -> Outcome:
     return APPLIED
 
 
-async def _transaction_for(ctx: ApplyContext, session: dict[str, Any], session_id: str) -> fct.Transaction | None:
+async def _transaction_for(ctx: ApplyContext, session: dict[str, Any], session_id: str
+                           ) -> tuple[fct.Transaction | None, bool]:
+    """The transaction, and whether it was found through something the store set (the session id it
+    recorded, or its ``metadata.fct_ref_id``) rather than only ``client_reference_id``."""
     tx = await fct.transaction_by_session(ctx.cur, ctx.tables, session_id)
     if tx is not None:
-        return tx
-    ref = text(session, "client_reference_id")
+        return tx, True
+    store_ref = text(session, "metadata", "fct_ref_id")
+    ref = store_ref or text(session, "client_reference_id")
     order = await fct_o.order_by_uuid(ctx.cur, ctx.tables, ref) if ref else None
-    return await fct.charge_of_order(ctx.cur, ctx.tables, order.id) if order else None
+    tx = await fct.charge_of_order(ctx.cur, ctx.tables, order.id) if order else None
+    return tx, store_ref is not None
+
+
+def _paid(ctx: ApplyContext, session: dict[str, Any], *, proven: bool) -> matching.Paid:
+    """A paid session pays its amount_total; an unpaid one only links, so no amount is compared."""
+    amount = integer(session, "amount_total") if session.get("payment_status") == "paid" else None
+    return matching.Paid(amount=amount, currency=text(session, "currency") or "", mode=ctx.mode, proven=proven)
 
 
 async def _link_subscription(ctx: ApplyContext, order_id: int, session: dict[str, Any]) -> None:

@@ -23,6 +23,9 @@ Where this departs from FluentCart, on purpose:
   history; the subscription becomes ``failing`` (or Stripe's mapped status when the payload carries
   the subscription), unless it has already ended. The whole failure is under the guard: a failure
   older than the subscription's last event is stale news.
+* invoice.paid pays only the store's own subscription payment: the parent order's mode and currency
+  must be the invoice's (``matching``; amounts differ legitimately), else it is ignored with the reason
+  before anything is linked or written.
 * Other billing reasons (proration, manual or threshold invoices) are acknowledged and marked
   ignored, as FluentCart has no record for them either.
 """
@@ -36,19 +39,21 @@ from typing import Any
 from bridge.storage import fct_orders as fct_o
 from bridge.storage import fct_transactions as fct
 from bridge.storage import webhook_store as store
-from bridge.webhooks import amounts
+from bridge.webhooks import amounts, matching
 from bridge.webhooks.amounts import first, integer, text
 from bridge.webhooks.context import APPLIED, ApplyContext, CannotApply, NotYetApplicable, Outcome
-from bridge.webhooks.handlers import renewals
+from bridge.webhooks.handlers import payment_proof, renewals
 from bridge.webhooks.handlers.order_sync import superseded, sync_order
 from bridge.wordpress import php_json
 
 
 async def invoice_paid(ctx: ApplyContext) -> Outcome:
     invoice = ctx.object
-    found = await _subscription(ctx, invoice)
+    found = await _subscription(ctx, invoice, paying=_paid(ctx, invoice))
     if found is None:
         return Outcome(store.IGNORED, "not a subscription invoice")
+    if isinstance(found, Outcome):
+        return found
     vendor_id, sub = found
     reason = invoice.get("billing_reason")
     if reason == "subscription_cycle":
@@ -74,9 +79,11 @@ async def invoice_paid(ctx: ApplyContext) -> Outcome:
 
 async def invoice_payment_failed(ctx: ApplyContext) -> Outcome:
     invoice = ctx.object
-    found = await _subscription(ctx, invoice)
+    found = await _subscription(ctx, invoice, paying=None)
     if found is None:
         return Outcome(store.IGNORED, "not a subscription invoice")
+    if isinstance(found, Outcome):
+        return found
     vendor_id, sub = found
     if await ctx.stale("subscription", vendor_id):
         return superseded("subscription", vendor_id)
@@ -92,26 +99,42 @@ def _vendor_subscription_id(invoice: dict[str, Any]) -> str | None:
     return text(invoice, "subscription") or text(invoice, "parent", "subscription_details", "subscription")
 
 
-async def _subscription(ctx: ApplyContext, invoice: dict[str, Any]) -> tuple[str, fct_o.Subscription] | None:
+async def _subscription(ctx: ApplyContext, invoice: dict[str, Any], *, paying: matching.Paid | None
+                        ) -> tuple[str, fct_o.Subscription] | Outcome | None:
+    """The invoice's subscription; with ``paying``, an "ignored" outcome instead when the payment is not
+    provably the store's for the subscription's order (checked before anything is linked or written)."""
     vendor_id = _vendor_subscription_id(invoice)
     if vendor_id is None:
         return None
     sub = await fct_o.subscription_by_vendor_id(ctx.cur, ctx.tables, vendor_id)
     if sub is None:
-        sub = await _link_by_order_uuid(ctx, invoice, vendor_id)
+        found = await _link_by_order_uuid(ctx, invoice, vendor_id, paying)
+        if isinstance(found, Outcome):
+            return found
+        sub = found
     if sub is None:
         raise NotYetApplicable(f"no FluentCart subscription for {vendor_id} yet")
+    if paying is not None and (refusal := await payment_proof.refused(ctx, sub.parent_order_id, paying)):
+        return refusal
     return vendor_id, sub
 
 
-async def _link_by_order_uuid(ctx: ApplyContext, invoice: dict[str, Any], vendor_id: str
-                              ) -> fct_o.Subscription | None:
+def _paid(ctx: ApplyContext, invoice: dict[str, Any]) -> matching.Paid:
+    """Mode and currency only: a subscription's invoices legitimately differ from the first order's total
+    (plan changes, prorations, coupons, trials)."""
+    return matching.Paid(amount=None, currency=text(invoice, "currency") or "", mode=ctx.mode)
+
+
+async def _link_by_order_uuid(ctx: ApplyContext, invoice: dict[str, Any], vendor_id: str,
+                              paying: matching.Paid | None) -> fct_o.Subscription | Outcome | None:
     ref = (text(invoice, "parent", "subscription_details", "metadata", "fct_ref_id")
            or text(invoice, "subscription_details", "metadata", "fct_ref_id"))
     order = await fct_o.order_by_uuid(ctx.cur, ctx.tables, ref) if ref else None
     sub = await fct_o.subscription_of_order(ctx.cur, ctx.tables, order.id, vendor_id) if order else None
     if sub is None:
         return None
+    if paying is not None and (refusal := await payment_proof.refused(ctx, sub.parent_order_id, paying)):
+        return refusal
     linked = dataclasses.replace(sub, vendor_subscription_id=vendor_id)
     if await fct_o.save_subscription(ctx.cur, ctx.tables, sub, linked):
         ctx.touched.subscription_ids.add(sub.id)
