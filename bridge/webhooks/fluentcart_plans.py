@@ -15,10 +15,11 @@ from typing import Any
 from bridge.storage import fct_orders as fct_o
 from bridge.storage import fct_transactions as fct
 from bridge.storage import webhook_store as store
+from bridge.webhooks import ownership
 from bridge.webhooks.amounts import fct_amount, first, integer, text, utc
 from bridge.webhooks.context import APPLIED, ApplyContext, CannotApply, NotYetApplicable, Outcome
 from bridge.webhooks.effects import Effect, Plan
-from bridge.webhooks.handlers import charges, checkout, invoices, refunds, renewals
+from bridge.webhooks.handlers import charges, checkout, invoices, payment_proof, refunds, renewals
 from bridge.webhooks.handlers.order_sync import superseded
 
 Planner = Callable[[ApplyContext], Awaitable[Plan | None]]
@@ -35,6 +36,8 @@ async def charge_succeeded(ctx: ApplyContext) -> Plan | None:
     # FluentCart's confirmation calls Stripe for subscription payments and disputed charges: not planned yet.
     if tx.subscription_id or charge.get("disputed"):
         return None
+    if (refusal := await payment_proof.refused(ctx, tx.order_id, charges._paid(ctx, charge))) is not None:
+        return Plan(refusal)
     if await ctx.stale("charge", charge_id):
         return Plan(superseded("charge", charge_id))
     if tx.status == "succeeded":
@@ -58,11 +61,14 @@ async def checkout_session_completed(ctx: ApplyContext) -> Plan | None:
         raise CannotApply(f"{ctx.stored.event_id}: the checkout session has no id")
     if session.get("mode") == "subscription":
         return None  # subscriptions are not planned yet
-    tx = await checkout._transaction_for(ctx, session, session_id)
+    tx, proven = await checkout._transaction_for(ctx, session, session_id)
     if tx is None:
         raise NotYetApplicable(f"no FluentCart transaction for checkout session {session_id} yet")
     if tx.subscription_id:
         return None
+    paid = checkout._paid(ctx, session, proven=proven)
+    if (refusal := await payment_proof.refused(ctx, tx.order_id, paid)) is not None:
+        return Plan(refusal)
     if await ctx.stale("checkout_session", session_id):
         return Plan(superseded("checkout_session", session_id))
     intent = text(session, "payment_intent")
@@ -184,9 +190,11 @@ async def invoice_paid(ctx: ApplyContext) -> Plan | None:
     invoice = ctx.object
     if invoice.get("billing_reason") != "subscription_cycle":
         return None
-    found = await invoices._subscription(ctx, invoice)
+    found = await invoices._subscription(ctx, invoice, paying=invoices._paid(ctx, invoice))
     if found is None:
         return Plan(Outcome(store.IGNORED, "not a subscription invoice"))
+    if isinstance(found, Outcome):
+        return Plan(found)
     vendor_id, sub = found
     invoice_id = text(invoice, "id") or ""
     key = renewals.payment_key(invoice, fallback=invoice_id) or invoice_id
@@ -210,9 +218,11 @@ async def invoice_payment_failed(ctx: ApplyContext) -> Plan | None:
     """FluentCart ignores it; the bridge marks the subscription failing (unless it ended) through FluentCart's
     syncSubscriptionStates, which runs FluentCart's subscription_failing hooks."""
     invoice = ctx.object
-    found = await invoices._subscription(ctx, invoice)
+    found = await invoices._subscription(ctx, invoice, paying=None)
     if found is None:
         return Plan(Outcome(store.IGNORED, "not a subscription invoice"))
+    if isinstance(found, Outcome):
+        return Plan(found)
     vendor_id, sub = found
     if await ctx.stale("subscription", vendor_id):
         return Plan(superseded("subscription", vendor_id))
@@ -227,14 +237,27 @@ def _sync(tx_id: int, order_id: int) -> Effect:
     return Effect("sync_order", f"sync:{tx_id}", {"transaction_id": tx_id}, order_id)
 
 
+def only_the_stores(planner: Planner) -> Planner:
+    """``planner``, run only for events about the store's objects (the same rule as the SQL handlers,
+    :mod:`bridge.webhooks.ownership`); others are ignored at once as not this store's."""
+    async def guarded(ctx: ApplyContext) -> Plan | None:
+        marks = ownership.marks_of(ctx.object)
+        if not await ownership.is_stores(ctx, marks):
+            return Plan(Outcome(store.IGNORED, f"{ownership.NOT_THIS_STORE}: {ctx.stored.type} carries none of "
+                                               f"this store's marks ({marks.describe()})"))
+        return await planner(ctx)
+
+    return guarded
+
+
 PLANNERS: dict[str, Planner] = {
-    "charge.succeeded": charge_succeeded,
-    "checkout.session.completed": checkout_session_completed,
-    "charge.refunded": charge_refunded,
-    "charge.dispute.created": charge_dispute,
-    "charge.dispute.closed": charge_dispute,
-    "customer.subscription.updated": subscription_changed,
-    "customer.subscription.deleted": subscription_changed,
-    "invoice.paid": invoice_paid,
-    "invoice.payment_failed": invoice_payment_failed,
+    "charge.succeeded": only_the_stores(charge_succeeded),
+    "checkout.session.completed": only_the_stores(checkout_session_completed),
+    "charge.refunded": only_the_stores(charge_refunded),
+    "charge.dispute.created": only_the_stores(charge_dispute),
+    "charge.dispute.closed": only_the_stores(charge_dispute),
+    "customer.subscription.updated": only_the_stores(subscription_changed),
+    "customer.subscription.deleted": only_the_stores(subscription_changed),
+    "invoice.paid": only_the_stores(invoice_paid),
+    "invoice.payment_failed": only_the_stores(invoice_payment_failed),
 }

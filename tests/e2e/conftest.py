@@ -85,7 +85,8 @@ def probed_site(e2e_site: E2ESite) -> Iterator[E2ESite]:
 
 @pytest.fixture
 def fc_site(probed_site: E2ESite) -> E2ESite:
-    """The test-mode webhook signing secret stored (other tests reset the settings row)."""
-    result = probed_site.bridge("settings", "set", "--skip-stripe-check", f"test_webhook_secret={fc.WHSEC}")
+    """Both modes' webhook signing secrets stored (other tests reset the settings row)."""
+    result = probed_site.bridge("settings", "set", "--skip-stripe-check", f"test_webhook_secret={fc.WHSEC}",
+                                f"live_webhook_secret={fc.LIVE_WHSEC}")
     assert result.returncode == 0, result.stderr
     return probed_site

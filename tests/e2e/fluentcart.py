@@ -19,6 +19,7 @@ from tests.e2e.site import E2ESite
 from tests.support import stripe_signature
 
 WHSEC = "whsec_e2eFluentCartApplySecret0123456789"
+LIVE_WHSEC = "whsec_e2eFluentCartApplyLiveSecret01234567"
 PROBE_FILE = "fct-test-probes.jsonl"
 # FluentCart's domain events (app/Events), each a WordPress action with the event as an array.
 PROBED_HOOKS = ("fluent_cart/order_paid", "fluent_cart/order_status_updated", "fluent_cart/order_refunded",
@@ -83,10 +84,11 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def deliver(site: E2ESite, event: dict[str, Any]) -> int:
-    """POST the event to the running sidecar's webhook endpoint, signed with the test-mode secret."""
+    """POST the event to the running sidecar's webhook endpoint, signed with its mode's secret."""
     body = json.dumps(event).encode()
     request = urllib.request.Request(f"{site['FCT_SIDECAR_URL']}/webhooks/stripe", data=body, method="POST",
-                                     headers={"Stripe-Signature": stripe_signature(body, WHSEC),
+                                     headers={"Stripe-Signature": stripe_signature(
+                                         body, LIVE_WHSEC if event.get("livemode") else WHSEC),
                                               "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as response:
         return int(response.status)

@@ -154,3 +154,34 @@ def post_apply(site: E2ESite, body: bytes) -> dict[str, Any]:
     with urllib.request.urlopen(request, timeout=60) as response:
         answer: dict[str, Any] = json.loads(response.read())
     return answer
+
+
+@pytest.mark.parametrize(("amount", "currency", "livemode", "why"), [
+    (4100, "usd", False, "amount"), (4200, "jpy", False, "currency"), (4200, "usd", True, "mode")])
+def test_a_charge_that_is_not_the_orders_payment_changes_nothing_through_fluentcart(
+        fc_site: E2ESite, amount: int, currency: str, livemode: bool, why: str) -> None:
+    """A charge naming the order in fct_ref_id but with another amount, currency or mode pays nothing."""
+    tag = secrets.token_hex(6)
+    order = fc.make_order(fc_site, total=4200)
+    obj = charge(f"pi_{tag}", amount, charge_id=f"ch_{tag}", currency=currency, livemode=livemode,
+                 metadata={"fct_ref_id": order["uuid"]})
+    evt = event("charge.succeeded", obj, event_id=f"evt_{tag}_fraud", livemode=livemode)
+    status, note = fc.send(fc_site, evt)
+    assert status == "ignored", note
+    assert why in str(note)
+    row = fc.row(fc_site, "fct_orders", order["order_id"])
+    assert (row["payment_status"], row["receipt_number"] or None) == ("pending", None)
+    assert for_order(fc.probes(fc_site), order["order_id"], "fluent_cart/order_paid") == 0
+
+
+def test_a_session_naming_a_foreign_client_reference_id_pays_nothing_through_fluentcart(fc_site: E2ESite) -> None:
+    """A paid Checkout Session whose client_reference_id names the order (a Payment Link) pays nothing."""
+    tag = secrets.token_hex(6)
+    order = fc.make_order(fc_site, total=100000, currency="USD")
+    session = {"id": f"cs_{tag}", "object": "checkout.session", "mode": "payment", "payment_status": "paid",
+               "amount_total": 1000, "currency": "jpy", "livemode": False, "payment_intent": f"pi_{tag}",
+               "client_reference_id": order["uuid"], "metadata": {}}
+    status, note = fc.send(fc_site, event("checkout.session.completed", session, event_id=f"evt_{tag}_link"))
+    assert status == "ignored", note
+    assert fc.row(fc_site, "fct_orders", order["order_id"])["payment_status"] == "pending"
+    assert for_order(fc.probes(fc_site), order["order_id"], "fluent_cart/order_paid") == 0
