@@ -33,9 +33,13 @@ async def charge_succeeded(ctx: ApplyContext) -> Plan | None:
     tx = await charges._transaction_for(ctx, charge, intent)
     if tx is None:
         raise NotYetApplicable(f"no FluentCart transaction for payment intent {intent} (charge {charge_id}) yet")
-    # FluentCart's confirmation calls Stripe for subscription payments and disputed charges: not planned yet.
-    if tx.subscription_id or charge.get("disputed"):
+    # FluentCart's confirmation reads a disputed charge's dispute from Stripe: not planned yet.
+    if charge.get("disputed"):
         return None
+    if tx.subscription_id and tx.status != "succeeded":
+        # A subscription's first payment is confirmed from its invoice.paid, which carries the subscription
+        # FluentCart's confirmation needs (invoice_paid below); this event waits for it, then only syncs.
+        raise NotYetApplicable(f"subscription payment {intent}: waiting for its invoice.paid")
     if (refusal := await payment_proof.refused(ctx, tx.order_id, charges._paid(ctx, charge))) is not None:
         return Plan(refusal)
     if await ctx.stale("charge", charge_id):
@@ -188,7 +192,7 @@ async def invoice_paid(ctx: ApplyContext) -> Plan | None:
     (renewal order, items, addresses, transaction, SubscriptionRenewed), once per payment (it refuses a
     vendor_charge_id it has). First invoices are not planned yet (SQL path)."""
     invoice = ctx.object
-    if invoice.get("billing_reason") != "subscription_cycle":
+    if invoice.get("billing_reason") not in ("subscription_cycle", "subscription_create"):
         return None
     found = await invoices._subscription(ctx, invoice, paying=invoices._paid(ctx, invoice))
     if found is None:
@@ -201,17 +205,35 @@ async def invoice_paid(ctx: ApplyContext) -> Plan | None:
     amount = integer(invoice, "amount_paid")
     if amount is None:
         raise CannotApply(f"invoice {invoice_id} has no integer amount_paid")
-    transaction = {"payment_method": "stripe", "total": fct_amount(amount, text(invoice, "currency") or ""),
-                   "vendor_charge_id": key}
     # What FluentCart would re-fetch from Stripe, as far as the invoice tells: the period it paid for.
     period = first(invoice, "lines").get("period")
     period = period if isinstance(period, dict) else {}
-    remote = {"id": vendor_id, "status": "active", "current_period_start": period.get("start"),
-              "current_period_end": period.get("end"), "latest_invoice": {"id": invoice_id, "status": "paid"}}
+    remote = {"id": vendor_id, "object": "subscription", "status": "active", "customer": text(invoice, "customer"),
+              "current_period_start": period.get("start"), "current_period_end": period.get("end"),
+              "latest_invoice": {"id": invoice_id, "status": "paid"}}
+    if invoice.get("billing_reason") == "subscription_create":
+        return await _first_payment(ctx, sub, invoice, key, amount, remote)
+    transaction = {"payment_method": "stripe", "total": fct_amount(amount, text(invoice, "currency") or ""),
+                   "vendor_charge_id": key}
     stale = await ctx.stale("subscription", vendor_id)
     return Plan(APPLIED, (Effect("record_renewal", f"renewal:{key}",
                                  {"subscription_id": sub.id, "transaction": transaction,
                                   "stripe_subscription": None if stale else remote}, sub.parent_order_id),))
+
+
+async def _first_payment(ctx: ApplyContext, sub: fct_o.Subscription, invoice: dict[str, Any], intent: str,
+                         amount: int, remote: dict[str, Any]) -> Plan:
+    """The subscription's first invoice: FluentCart's own confirmation of the parent order's pending charge
+    (transaction, subscription activated with SubscriptionActivated, OrderPaid), its read of the subscription
+    answered with what the invoice says."""
+    tx = await fct.charge_of_order(ctx.cur, ctx.tables, sub.parent_order_id, status="pending")
+    if tx is None:  # already confirmed (the customer's return, or an earlier delivery)
+        return Plan(Outcome(APPLIED.status, "first payment already confirmed"))
+    charge = {"object": "charge", "amount": amount, "currency": text(invoice, "currency") or "",
+              "status": "succeeded", "livemode": bool(invoice.get("livemode")), "payment_intent": intent}
+    args = {"transaction_id": tx.id, "charge": charge, "intent_id": intent,
+            "stripe_objects": {f"/v1/subscriptions/{remote['id']}": remote}}
+    return Plan(APPLIED, (Effect("confirm_charge", f"confirm:{tx.id}", args, tx.order_id),))
 
 
 async def invoice_payment_failed(ctx: ApplyContext) -> Plan | None:

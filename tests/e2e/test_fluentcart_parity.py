@@ -228,10 +228,11 @@ def sub_snapshot(site: E2ESite, made: dict[str, Any], tag: str) -> dict[str, Any
             "parent": snapshot(site, made, tag)}
 
 
-def sub_twins(site: E2ESite, total: int) -> tuple[tuple[dict[str, Any], str], tuple[dict[str, Any], str]]:
+def sub_twins(site: E2ESite, total: int, *, pending: bool = False
+              ) -> tuple[tuple[dict[str, Any], str], tuple[dict[str, Any], str]]:
     base = secrets.token_hex(5)
-    return tuple((fc.make_subscription(site, tag=f"{base}{x}", total=total, period_end=PERIOD_END), f"{base}{x}")
-                 for x in "ab")  # type: ignore[return-value]
+    return tuple((fc.make_subscription(site, tag=f"{base}{x}", total=total, period_end=PERIOD_END, pending=pending),
+                  f"{base}{x}") for x in "ab")  # type: ignore[return-value]
 
 
 def renewal_invoice(tag: str, amount: int, *, step: str, type_: str = "invoice.paid", **extra: Any) -> dict[str, Any]:
@@ -314,3 +315,39 @@ def test_subscription_updated_and_deleted_give_what_fluentcart_gives(fc_site: E2
     assert differences(bridge, fluentcart) == []
     expected = ("active", 2500) if change == "plan" else ("canceled", 1500)
     assert (bridge["subscription"]["status"], bridge["subscription"]["recurring_total"]) == expected
+
+
+def test_a_subscriptions_first_payment_gives_what_fluentcart_gives(fc_site: E2ESite) -> None:
+    """invoice.paid (subscription_create) and charge.succeeded: the order paid (OrderPaid once), the subscription
+    activated (SubscriptionActivated), as FluentCart does from charge.succeeded with its read of the subscription."""
+    (a, a_tag), (b, b_tag) = sub_twins(fc_site, 1500, pending=True)
+
+    def first_invoice(tag: str) -> dict[str, Any]:
+        return renewal_invoice(tag, 1500, step="first", billing_reason="subscription_create",
+                               payment_intent=f"pi_{tag}_first")
+
+    def first_charge(tag: str) -> dict[str, Any]:
+        return event("charge.succeeded", charge(f"pi_{tag}_first", 1500, charge_id=f"ch_{tag}_first"),
+                     event_id=f"evt_{tag}_charge")
+
+    subscription = {"status": "active", "current_period_start": PERIOD_END,
+                    "current_period_end": PERIOD_END + 31 * 86400}
+    for make in (first_invoice, first_charge):
+        status, note = fc.send(fc_site, make(a_tag))
+        assert status == "applied", note
+        through_fluentcart(fc_site, make(b_tag), {f"/v1/subscriptions/sub_{b_tag}": {
+            "id": f"sub_{b_tag}", "object": "subscription", "customer": f"cus_{b_tag}", **subscription}})
+
+    bridge, fluentcart = sub_snapshot(fc_site, a, a_tag), sub_snapshot(fc_site, b, b_tag)
+    # Departure (README): the bridge confirms from the invoice, so the transaction has no card details,
+    # which FluentCart takes from the charge.
+    card = ("card_last_4", "card_brand", "payment_method_type")
+    assert [fluentcart["parent"]["transactions"][0][k] for k in card] == [4242, "visa", "card"]
+    assert [bridge["parent"]["transactions"][0][k] for k in card] == [None, None, ""]
+    for snap in (bridge, fluentcart):
+        for k in card:
+            snap["parent"]["transactions"][0].pop(k)
+    assert differences(bridge, fluentcart) == []
+    assert (bridge["subscription"]["status"], bridge["parent"]["order"]["payment_status"]) == ("active", "paid")
+    assert bridge["parent"]["events"]["fluent_cart/order_paid"] == 1
+    assert bridge["events"]["fluent_cart/subscription_activated"] == 1

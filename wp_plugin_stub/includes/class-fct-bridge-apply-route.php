@@ -32,6 +32,9 @@ class FCT_Bridge_Apply_Route {
 	/** Requests to Stripe refused during this request. */
 	private $stripe_calls_refused = 0;
 
+	/** Stripe objects the sidecar gave with the effect being applied: API path => object. */
+	private $stripe_objects = array();
+
 	/**
 	 * Register the route (on `rest_api_init`).
 	 */
@@ -104,7 +107,9 @@ class FCT_Bridge_Apply_Route {
 	}
 
 	/**
-	 * Refuse HTTP to Stripe while a batch is applied (a `pre_http_request` filter).
+	 * Refuse HTTP to Stripe while a batch is applied (a `pre_http_request` filter). A read of an object the
+	 * sidecar gave with the effect (its `stripe_objects`, from the signed event or read from Stripe by the
+	 * sidecar) is answered with it, so FluentCart's own code runs whole without calling Stripe.
 	 *
 	 * @param false|array|WP_Error $response Short-circuit so far.
 	 * @param array                $args     Request arguments.
@@ -114,6 +119,19 @@ class FCT_Bridge_Apply_Route {
 	public function refuse_stripe( $response, $args, $url ) {
 		$host = strtolower( (string) wp_parse_url( $url, PHP_URL_HOST ) );
 		if ( 'stripe.com' === $host || str_ends_with( $host, '.stripe.com' ) ) {
+			$path = (string) wp_parse_url( $url, PHP_URL_PATH );
+			if ( 'GET' === strtoupper( (string) ( $args['method'] ?? 'GET' ) ) && isset( $this->stripe_objects[ $path ] ) ) {
+				return array(
+					'headers'  => array(),
+					'body'     => wp_json_encode( $this->stripe_objects[ $path ] ),
+					'response' => array(
+						'code'    => 200,
+						'message' => 'OK',
+					),
+					'cookies'  => array(),
+					'filename' => null,
+				);
+			}
 			++$this->stripe_calls_refused;
 			return new WP_Error( 'fct_bridge_no_stripe_calls', 'fct-bridge: the sidecar holds this event; no Stripe call while it is applied' );
 		}
@@ -147,6 +165,8 @@ class FCT_Bridge_Apply_Route {
 				$done[ $effect['key'] ] = 'already_done';
 				continue;
 			}
+			$objects              = $effect['args']['stripe_objects'] ?? array();
+			$this->stripe_objects = is_array( $objects ) ? array_filter( $objects, 'is_array' ) : array();
 			try {
 				$outcome = FCT_Bridge_Effects::run( $effect['kind'], $effect['args'] );
 			} catch ( Throwable $e ) {

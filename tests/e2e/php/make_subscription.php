@@ -1,8 +1,9 @@
 <?php
 /**
- * Run inside the e2e site's WordPress by tests/e2e/fluentcart.py make_subscription(): a customer, a paid
- * subscription order (its subscription item and succeeded first payment) and its active subscription, made
- * with FluentCart's own models as its checkout and first payment leave them. Arguments: JSON in the
+ * Run inside the e2e site's WordPress by tests/e2e/fluentcart.py make_subscription(): a customer, a
+ * subscription order (its subscription item and first payment) and its subscription, made with FluentCart's
+ * own models as its checkout and first payment leave them: paid and active, or (`pending`) before the
+ * first payment. Arguments: JSON in the
  * FCT_TEST_ARGS environment variable. Prints the ids as JSON.
  */
 
@@ -13,6 +14,7 @@ use FluentCart\App\Models\OrderTransaction;
 use FluentCart\App\Models\Subscription;
 
 $a        = json_decode( (string) getenv( 'FCT_TEST_ARGS' ), true );
+$paid     = empty( $a['pending'] );
 $customer = Customer::query()->create(
 	array(
 		'email'      => $a['email'],
@@ -23,18 +25,18 @@ $customer = Customer::query()->create(
 );
 $order    = Order::query()->create(
 	array(
-		'status'               => 'completed',
+		'status'               => $paid ? 'completed' : 'on-hold',
 		'fulfillment_type'     => 'digital',
 		'type'                 => 'subscription',
 		'mode'                 => 'test',
 		'customer_id'          => $customer->id,
 		'payment_method'       => 'stripe',
 		'payment_method_title' => 'Card',
-		'payment_status'       => 'paid',
+		'payment_status'       => $paid ? 'paid' : 'pending',
 		'currency'             => 'USD',
 		'subtotal'             => $a['total'],
 		'total_amount'         => $a['total'],
-		'total_paid'           => $a['total'],
+		'total_paid'           => $paid ? $a['total'] : 0,
 		'total_refund'         => 0,
 		'rate'                 => 1,
 		'config'               => array(),
@@ -69,11 +71,11 @@ $subscription = Subscription::query()->create(
 		'recurring_amount'       => $a['total'],
 		'recurring_total'        => $a['total'],
 		'bill_times'             => 0,
-		'bill_count'             => 1,
+		'bill_count'             => $paid ? 1 : 0,
 		'vendor_customer_id'     => 'cus_' . $a['tag'],
 		'vendor_subscription_id' => 'sub_' . $a['tag'],
 		'next_billing_date'      => gmdate( 'Y-m-d H:i:s', $a['period_end'] ),
-		'status'                 => 'active',
+		'status'                 => $paid ? 'active' : 'pending',
 		'current_payment_method' => 'stripe',
 		'collection_method'      => 'automatic',
 	)
@@ -86,7 +88,7 @@ $tx = OrderTransaction::query()->create(
 		'subscription_id'  => $subscription->id,
 		'payment_method'   => 'stripe',
 		'payment_mode'     => 'test',
-		'status'           => 'succeeded',
+		'status'           => $paid ? 'succeeded' : 'pending',
 		'total'            => $a['total'],
 		'currency'         => 'USD',
 		'vendor_charge_id' => 'pi_' . $a['tag'] . '_first',
