@@ -25,11 +25,11 @@ class FCT_Bridge_Effects {
 
 	/** Effect kind => method. */
 	const KINDS = array(
-		'confirm_charge' => 'confirm_charge',
-		'link_charge'    => 'link_charge',
-		'sync_order'     => 'sync_order',
-		'record_refund'  => 'record_refund',
-		'stripe_handler' => 'stripe_handler',
+		'confirm_charge'          => 'confirm_charge',
+		'link_charge'             => 'link_charge',
+		'sync_order'              => 'sync_order',
+		'record_refund'           => 'record_refund',
+		'stripe_handler'          => 'stripe_handler',
 		'sync_subscription'       => 'sync_subscription',
 		'record_renewal'          => 'record_renewal',
 		'set_subscription_status' => 'set_subscription_status',
@@ -66,9 +66,9 @@ class FCT_Bridge_Effects {
 	/**
 	 * A pending transaction's payment succeeded: FluentCart's own Stripe confirmation with the charge of the
 	 * signed event (the transaction's fields, its activity log entry, then StatusHelper::syncOrderStatuses:
-	 * the atomic transition to paid, OrderPaid, digital orders completed). The sidecar sends this only
-	 * for a transaction that is not part of a subscription and a charge that is not disputed, where
-	 * FluentCart's confirmation calls no Stripe API.
+	 * the atomic transition to paid, OrderPaid, digital orders completed). The sidecar sends this only for
+	 * a charge that is not disputed; for a subscription's first payment it adds the subscription FluentCart's
+	 * confirmation reads (stripe_objects, served by the apply route), so no Stripe call leaves.
 	 *
 	 * @param array $args `transaction_id`, `charge` (the Stripe charge), `intent_id`.
 	 * @return true|WP_Error
