@@ -63,27 +63,38 @@ async def checkout_session_completed(ctx: ApplyContext) -> Plan | None:
     session_id = text(session, "id")
     if session_id is None:
         raise CannotApply(f"{ctx.stored.event_id}: the checkout session has no id")
-    if session.get("mode") == "subscription":
-        return None  # subscriptions are not planned yet
     tx, proven = await checkout._transaction_for(ctx, session, session_id)
     if tx is None:
         raise NotYetApplicable(f"no FluentCart transaction for checkout session {session_id} yet")
-    if tx.subscription_id:
-        return None
     paid = checkout._paid(ctx, session, proven=proven)
     if (refusal := await payment_proof.refused(ctx, tx.order_id, paid)) is not None:
         return Plan(refusal)
     if await ctx.stale("checkout_session", session_id):
         return Plan(superseded("checkout_session", session_id))
     intent = text(session, "payment_intent")
+    # As FluentCart: the payment intent replaces the session's placeholder, so the charge's events find it.
+    link = (Effect("link_charge", f"link:{tx.id}", {"transaction_id": tx.id, "vendor_charge_id": intent,
+                                                     "replace": True}, tx.order_id),) if intent else ()
+    if session.get("mode") == "subscription":
+        return Plan(Outcome(APPLIED.status, "subscription linked; its first invoice.paid confirms the payment"),
+                    link + await _link_subscription(ctx, tx.order_id, session))
     if tx.status == "succeeded":
         return Plan(Outcome(APPLIED.status, "transaction already succeeded"), (_sync(tx.id, tx.order_id),))
     if session.get("payment_status") != "paid":
-        effects = (Effect("link_charge", f"link:{tx.id}", {"transaction_id": tx.id, "vendor_charge_id": intent},
-                          tx.order_id),) if intent else ()
-        return Plan(Outcome(APPLIED.status, f"session is {session.get('payment_status')}: not paid"), effects)
+        return Plan(Outcome(APPLIED.status, f"session is {session.get('payment_status')}: not paid"), link)
     args = {"transaction_id": tx.id, "charge": _session_charge(session), "intent_id": intent or ""}
     return Plan(APPLIED, (Effect("confirm_charge", f"confirm:{tx.id}", args, tx.order_id),))
+
+
+async def _link_subscription(ctx: ApplyContext, order_id: int, session: dict[str, Any]) -> tuple[Effect, ...]:
+    """The order's subscription gets Stripe's subscription id, as FluentCart's handling of the event does; the
+    first payment is left to the subscription's first invoice.paid."""
+    vendor_id = text(session, "subscription")
+    sub = await fct_o.subscription_of_order(ctx.cur, ctx.tables, order_id, vendor_id) if vendor_id else None
+    if sub is None:
+        return ()
+    return (Effect("link_subscription", f"link_subscription:{sub.id}",
+                   {"subscription_id": sub.id, "vendor_subscription_id": vendor_id}, order_id),)
 
 
 def _session_charge(session: dict[str, Any]) -> dict[str, Any]:

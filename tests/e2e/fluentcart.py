@@ -56,12 +56,12 @@ def make_order(site: E2ESite, *, total: int, currency: str = "USD", physical: bo
 
 
 
-def make_subscription(site: E2ESite, *, tag: str, total: int, period_end: int, pending: bool = False
-                      ) -> dict[str, Any]:
+def make_subscription(site: E2ESite, *, tag: str, total: int, period_end: int, pending: bool = False,
+                      session: str | None = None) -> dict[str, Any]:
     """A paid subscription order and its active subscription (``sub_<tag>``), as FluentCart leaves them after
-    the first payment (``pending``: before it, its charge ``pi_<tag>_first`` pending); the next billing date
-    is ``period_end``."""
-    args = {"tag": tag, "total": total, "period_end": period_end, "pending": pending,
+    the first payment (``pending``: before it, its charge ``pi_<tag>_first`` pending; with ``session``, a hosted
+    checkout's, which knows only its session id); the next billing date is ``period_end``."""
+    args = {"tag": tag, "total": total, "period_end": period_end, "pending": pending, "session": session or "",
             "email": f"subscriber-{time.monotonic_ns()}@example.com"}
     return dict(in_wordpress(site, (PHP_DIR / "make_subscription.php").read_text(),
                              env={"FCT_TEST_ARGS": json.dumps(args)}))

@@ -228,10 +228,11 @@ def sub_snapshot(site: E2ESite, made: dict[str, Any], tag: str) -> dict[str, Any
             "parent": snapshot(site, made, tag)}
 
 
-def sub_twins(site: E2ESite, total: int, *, pending: bool = False
+def sub_twins(site: E2ESite, total: int, *, pending: bool = False, hosted: bool = False
               ) -> tuple[tuple[dict[str, Any], str], tuple[dict[str, Any], str]]:
     base = secrets.token_hex(5)
-    return tuple((fc.make_subscription(site, tag=f"{base}{x}", total=total, period_end=PERIOD_END, pending=pending),
+    return tuple((fc.make_subscription(site, tag=f"{base}{x}", total=total, period_end=PERIOD_END, pending=pending,
+                                       session=f"cs_{base}{x}" if hosted else None),
                   f"{base}{x}") for x in "ab")  # type: ignore[return-value]
 
 
@@ -317,10 +318,19 @@ def test_subscription_updated_and_deleted_give_what_fluentcart_gives(fc_site: E2
     assert (bridge["subscription"]["status"], bridge["subscription"]["recurring_total"]) == expected
 
 
-def test_a_subscriptions_first_payment_gives_what_fluentcart_gives(fc_site: E2ESite) -> None:
-    """invoice.paid (subscription_create) and charge.succeeded: the order paid (OrderPaid once), the subscription
-    activated (SubscriptionActivated), as FluentCart does from charge.succeeded with its read of the subscription."""
-    (a, a_tag), (b, b_tag) = sub_twins(fc_site, 1500, pending=True)
+@pytest.mark.parametrize("hosted", [False, True], ids=["onsite", "hosted"])
+def test_a_subscriptions_first_payment_gives_what_fluentcart_gives(fc_site: E2ESite, hosted: bool) -> None:
+    """(Hosted: checkout.session.completed,) invoice.paid (subscription_create) and charge.succeeded: the order
+    paid (OrderPaid once), the subscription activated (SubscriptionActivated), as FluentCart does from
+    charge.succeeded with its read of the subscription."""
+    (a, a_tag), (b, b_tag) = sub_twins(fc_site, 1500, pending=True, hosted=hosted)
+
+    def completed(tag: str) -> dict[str, Any]:
+        session = {"id": f"cs_{tag}", "object": "checkout.session", "mode": "subscription", "payment_status": "paid",
+                   "status": "complete", "amount_total": 1500, "currency": "usd", "livemode": False,
+                   "payment_intent": f"pi_{tag}_first", "subscription": f"sub_{tag}", "customer": f"cus_{tag}",
+                   "client_reference_id": (a if tag == a_tag else b)["uuid"], "metadata": {}}
+        return event("checkout.session.completed", session, event_id=f"evt_{tag}_cs")
 
     def first_invoice(tag: str) -> dict[str, Any]:
         return renewal_invoice(tag, 1500, step="first", billing_reason="subscription_create",
@@ -332,7 +342,7 @@ def test_a_subscriptions_first_payment_gives_what_fluentcart_gives(fc_site: E2ES
 
     subscription = {"status": "active", "current_period_start": PERIOD_END,
                     "current_period_end": PERIOD_END + 31 * 86400}
-    for make in (first_invoice, first_charge):
+    for make in ((completed,) if hosted else ()) + (first_invoice, first_charge):
         status, note = fc.send(fc_site, make(a_tag))
         assert status == "applied", note
         through_fluentcart(fc_site, make(b_tag), {f"/v1/subscriptions/sub_{b_tag}": {

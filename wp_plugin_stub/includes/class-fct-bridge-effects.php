@@ -33,6 +33,7 @@ class FCT_Bridge_Effects {
 		'sync_subscription'       => 'sync_subscription',
 		'record_renewal'          => 'record_renewal',
 		'set_subscription_status' => 'set_subscription_status',
+		'link_subscription'       => 'link_subscription',
 	);
 
 	/** FluentCart's own Stripe webhook handlers the sidecar may hand an event to (they call no Stripe API). */
@@ -92,9 +93,10 @@ class FCT_Bridge_Effects {
 	}
 
 	/**
-	 * A charge that has not succeeded yet: remember its payment intent on the transaction, when unset.
+	 * A payment not confirmed yet: remember its payment intent on the transaction, when unset (or, with
+	 * `replace`, in place of a checkout session's placeholder, as FluentCart's hosted checkout does).
 	 *
-	 * @param array $args `transaction_id`, `vendor_charge_id`.
+	 * @param array $args `transaction_id`, `vendor_charge_id`, `replace` (optional).
 	 * @return true|WP_Error
 	 */
 	private static function link_charge( array $args ) {
@@ -102,7 +104,8 @@ class FCT_Bridge_Effects {
 		if ( is_wp_error( $transaction ) ) {
 			return $transaction;
 		}
-		if ( ! $transaction->vendor_charge_id && ! empty( $args['vendor_charge_id'] ) ) {
+		$replace = ! empty( $args['replace'] ) && 'succeeded' !== $transaction->status;
+		if ( ( ! $transaction->vendor_charge_id || $replace ) && ! empty( $args['vendor_charge_id'] ) ) {
 			$transaction->update( array( 'vendor_charge_id' => (string) $args['vendor_charge_id'] ) );
 		}
 		return true;
@@ -242,6 +245,25 @@ class FCT_Bridge_Effects {
 			return new WP_Error( 'fct_bridge_bad_effect', 'set_subscription_status needs a status' );
 		}
 		SubscriptionService::syncSubscriptionStates( $subscription, array( 'status' => $status ) );
+		return true;
+	}
+
+	/**
+	 * A hosted checkout's subscription: Stripe's subscription id on FluentCart's subscription (as FluentCart's
+	 * own handling of checkout.session.completed does).
+	 *
+	 * @param array $args `subscription_id`, `vendor_subscription_id`.
+	 * @return true|WP_Error
+	 */
+	private static function link_subscription( array $args ) {
+		$subscription = self::subscription( $args['subscription_id'] ?? null );
+		if ( is_wp_error( $subscription ) ) {
+			return $subscription;
+		}
+		if ( empty( $args['vendor_subscription_id'] ) || ! is_string( $args['vendor_subscription_id'] ) ) {
+			return new WP_Error( 'fct_bridge_bad_effect', 'link_subscription needs the Stripe subscription id' );
+		}
+		$subscription->update( array( 'vendor_subscription_id' => $args['vendor_subscription_id'] ) );
 		return true;
 	}
 

@@ -15,6 +15,7 @@ use FluentCart\App\Models\Subscription;
 
 $a        = json_decode( (string) getenv( 'FCT_TEST_ARGS' ), true );
 $paid     = empty( $a['pending'] );
+$hosted   = ! empty( $a['session'] ); // a hosted checkout: the session id in meta, Stripe's ids not known yet
 $customer = Customer::query()->create(
 	array(
 		'email'      => $a['email'],
@@ -73,7 +74,7 @@ $subscription = Subscription::query()->create(
 		'bill_times'             => 0,
 		'bill_count'             => $paid ? 1 : 0,
 		'vendor_customer_id'     => 'cus_' . $a['tag'],
-		'vendor_subscription_id' => 'sub_' . $a['tag'],
+		'vendor_subscription_id' => $hosted ? '' : 'sub_' . $a['tag'],
 		'next_billing_date'      => gmdate( 'Y-m-d H:i:s', $a['period_end'] ),
 		'status'                 => $paid ? 'active' : 'pending',
 		'current_payment_method' => 'stripe',
@@ -91,7 +92,8 @@ $tx = OrderTransaction::query()->create(
 		'status'           => $paid ? 'succeeded' : 'pending',
 		'total'            => $a['total'],
 		'currency'         => 'USD',
-		'vendor_charge_id' => 'pi_' . $a['tag'] . '_first',
+		'vendor_charge_id' => $hosted ? '' : 'pi_' . $a['tag'] . '_first',
+		'meta'             => $hosted ? array( 'session_id' => $a['session'] ) : array(),
 		'uuid'             => md5( wp_generate_uuid4() ),
 	)
 );
