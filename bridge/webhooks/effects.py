@@ -16,7 +16,7 @@ from typing import Any, Literal
 from bridge.webhooks.context import Outcome
 
 Kind = Literal["confirm_charge", "link_charge", "sync_order", "record_refund", "stripe_handler", "sync_subscription",
-               "record_renewal", "set_subscription_status", "link_subscription"]
+               "record_renewal", "set_subscription_status", "link_subscription", "fail_refund"]
 
 
 @dataclass(frozen=True)

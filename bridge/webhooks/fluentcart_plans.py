@@ -125,6 +125,29 @@ async def charge_refunded(ctx: ApplyContext) -> Plan | None:
     return Plan(APPLIED, effects)
 
 
+async def refund_updated(ctx: ApplyContext) -> Plan | None:
+    """charge.refund.updated (FluentCart ignores it): a refund first seen here is recorded by FluentCart's own
+    refund code; one that ended failed or canceled after it was recorded stops counting (fail_refund)."""
+    refund = ctx.object
+    refund_id = text(refund, "id")
+    if refund.get("object") != "refund" or refund_id is None:
+        raise CannotApply(f"{ctx.stored.event_id}: charge.refund.updated without a refund object")
+    parent = await refunds._parent(ctx, text(refund, "payment_intent"), text(refund, "charge") or "?")
+    if parent is None:
+        return Plan(Outcome(store.IGNORED, f"refund {refund_id} has no payment intent: not a FluentCart payment"))
+    if await ctx.stale("refund", refund_id):
+        return Plan(superseded("refund", refund_id))
+    if refund.get("status") not in refunds._NOT_COUNTED:
+        pseudo_charge = {"currency": text(refund, "currency"), "livemode": ctx.mode == "live"}
+        return Plan(APPLIED, (_refund_effect(ctx, pseudo_charge, parent.id, parent.order_id, refund),))
+    recorded = await fct.refund_by_vendor_id(ctx.cur, ctx.tables, refund_id)
+    if recorded is None or recorded.status == "failed":
+        return Plan(Outcome(APPLIED.status, f"refund {refund_id} is {refund.get('status')}: nothing counted"))
+    return Plan(APPLIED, (Effect("fail_refund", f"fail_refund:{refund_id}",
+                                 {"refund_transaction_id": recorded.id, "status": str(refund.get("status"))},
+                                 parent.order_id),))
+
+
 def _refund_effect(ctx: ApplyContext, charge: dict[str, Any], parent_id: int, order_id: int,
                    refund: dict[str, Any]) -> Effect:
     """The refund transaction's columns as FluentCart's own webhook code derives them from the charge."""
@@ -287,6 +310,7 @@ PLANNERS: dict[str, Planner] = {
     "charge.succeeded": only_the_stores(charge_succeeded),
     "checkout.session.completed": only_the_stores(checkout_session_completed),
     "charge.refunded": only_the_stores(charge_refunded),
+    "charge.refund.updated": only_the_stores(refund_updated),
     "charge.dispute.created": only_the_stores(charge_dispute),
     "charge.dispute.closed": only_the_stores(charge_dispute),
     "customer.subscription.updated": only_the_stores(subscription_changed),

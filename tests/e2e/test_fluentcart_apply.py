@@ -185,3 +185,28 @@ def test_a_session_naming_a_foreign_client_reference_id_pays_nothing_through_flu
     assert status == "ignored", note
     assert fc.row(fc_site, "fct_orders", order["order_id"])["payment_status"] == "pending"
     assert for_order(fc.probes(fc_site), order["order_id"], "fluent_cart/order_paid") == 0
+
+
+def test_refund_updates_fluentcart_ignores_are_applied_through_fluentcart_once(fc_site: E2ESite) -> None:
+    """charge.refund.updated: a new refund is recorded once (OrderRefund once); a failed one stops counting
+    and the order is paid again without a second OrderPaid or e-mail."""
+    tag = secrets.token_hex(6)
+    order = paid_digital_order(fc_site, tag)
+
+    new = refund(f"re_{tag}_u", 1200, intent=f"pi_{tag}", charge_id=f"ch_{tag}", created=int(time.time()))
+    assert fc.send(fc_site, event("charge.refund.updated", new, event_id=f"evt_{tag}_u1"))[0] == "applied"
+    row = fc.row(fc_site, "fct_orders", order["order_id"])
+    assert (row["payment_status"], row["total_refund"]) == ("partially_refunded", 1200)
+    assert for_order(fc.probes(fc_site), order["order_id"], "fluent_cart/order_refunded") == 1
+    mails = len(fc.mails(fc_site))
+
+    failed = {**new, "status": "failed", "failure_reason": "lost_or_stolen_card"}
+    assert fc.send(fc_site, event("charge.refund.updated", failed, event_id=f"evt_{tag}_u2",
+                                  created=int(time.time()) + 1))[0] == "applied"
+    row = fc.row(fc_site, "fct_orders", order["order_id"])
+    assert (row["payment_status"], row["total_refund"]) == ("paid", 0)
+    assert fc_site.sql("SELECT status FROM wp_fct_order_transactions WHERE vendor_charge_id = %s",
+                       (f"re_{tag}_u",)) == [("failed",)]
+    assert for_order(fc.probes(fc_site), order["order_id"], "fluent_cart/order_paid") == 1
+    assert for_order(fc.probes(fc_site), order["order_id"], "fluent_cart/order_refunded") == 1
+    assert len(fc.mails(fc_site)) == mails

@@ -34,6 +34,7 @@ class FCT_Bridge_Effects {
 		'record_renewal'          => 'record_renewal',
 		'set_subscription_status' => 'set_subscription_status',
 		'link_subscription'       => 'link_subscription',
+		'fail_refund'             => 'fail_refund',
 	);
 
 	/** FluentCart's own Stripe webhook handlers the sidecar may hand an event to (they call no Stripe API). */
@@ -279,6 +280,53 @@ class FCT_Bridge_Effects {
 			return new WP_Error( 'fct_bridge_no_subscription', 'no FluentCart subscription ' . wp_json_encode( $id ) );
 		}
 		return $subscription;
+	}
+
+	/**
+	 * A recorded refund that Stripe reports failed or canceled: it stops counting. Its row is marked failed,
+	 * the order's refund total and payment status are recomputed from its transactions by StatusHelper's rule
+	 * but saved directly (StatusHelper would take paid-again as a new payment and dispatch OrderPaid, e-mails
+	 * included, a second time), the customer's stats are recounted, and the order's activity log says why.
+	 * (FluentCart ignores charge.refund.updated.)
+	 *
+	 * @param array $args `refund_transaction_id`, `status` (Stripe's: failed or canceled).
+	 * @return true|WP_Error
+	 */
+	private static function fail_refund( array $args ) {
+		$refund = self::transaction( $args['refund_transaction_id'] ?? null );
+		if ( is_wp_error( $refund ) ) {
+			return $refund;
+		}
+		if ( 'refund' !== $refund->transaction_type ) {
+			return new WP_Error( 'fct_bridge_bad_effect', 'fail_refund needs a refund transaction' );
+		}
+		$refund->update( array( 'status' => 'failed' ) );
+		$order = Order::query()->where( 'id', $refund->order_id )->first();
+		if ( ! $order ) {
+			return new WP_Error( 'fct_bridge_no_order', 'no order ' . (int) $refund->order_id );
+		}
+		$refunded = (int) OrderTransaction::query()->where( 'order_id', $order->id )->where( 'status', 'refunded' )->sum( 'total' );
+		$paid     = (int) OrderTransaction::query()->where( 'order_id', $order->id )->whereIn( 'status', \FluentCart\App\Helpers\Status::getTransactionSuccessStatuses() )->sum( 'total' );
+		if ( $order->total_amount <= $paid - $refunded ) {
+			$order->payment_status = 'paid';
+		} elseif ( $refunded ) {
+			$order->payment_status = 'partially_refunded';
+		}
+		$order->total_refund = $refunded;
+		$order->save();
+		if ( $order->customer ) {
+			$order->customer->recountStat();
+		}
+		fluent_cart_add_log(
+			__( 'Stripe refund failed', 'fct-bridge' ),
+			sprintf( 'Stripe reports refund %s as %s: it no longer counts.', $refund->vendor_charge_id, sanitize_key( (string) ( $args['status'] ?? 'failed' ) ) ),
+			'warning',
+			array(
+				'module_name' => 'order',
+				'module_id'   => $order->id,
+			)
+		);
+		return true;
 	}
 
 	/**
