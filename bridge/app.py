@@ -37,6 +37,7 @@ from bridge.storage import retention, webhook_store
 from bridge.storage.database import Database
 from bridge.storage.nonces import purge_nonces
 from bridge.stripe_api import StripeApi
+from bridge.webhooks.fluentcart_plans import PLANNERS
 from bridge.webhooks.handlers import HANDLERS
 from bridge.webhooks.inbox_writer import InboxWriter
 from bridge.webhooks.intake_state import IntakeStateCache
@@ -44,6 +45,7 @@ from bridge.webhooks.notify import Notifier
 from bridge.webhooks.refusals import Refusals
 from bridge.webhooks.views import routes as webhook_routes
 from bridge.webhooks.worker import Worker
+from bridge.webhooks.wp_apply import WordPressApplier
 
 log = logging.getLogger("bridge.app")
 NONCE_PURGE_INTERVAL_S = 60
@@ -64,8 +66,9 @@ def create_app(config: ServiceConfig, site: Site, *, redactor: Redactor | None =
     app[refusals_key] = Refusals()
     app[inbox_writer_key] = InboxWriter(app[database_key], metrics=metrics)
     app[worker_key] = Worker(app[database_key], site, app[stripe_key], HANDLERS, concurrency=config.workers,
-                             metrics=metrics,
-                             client_ids={mode: p.client_id for mode, p in config.platforms.items()})
+                             metrics=metrics, client_ids={mode: p.client_id for mode, p in config.platforms.items()},
+                             planners=PLANNERS, applier=WordPressApplier(), forced_path=config.apply_path,
+                             wordpress_url=config.wordpress_url)
     app[notifier_key] = Notifier(app[database_key], site)
     app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx, retention_ctx, worker_ctx, notify_ctx,
                             public_listener_ctx])
@@ -135,6 +138,9 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         app[worker_key].start()
     yield
     await app[worker_key].stop()
+    applier = app[worker_key].applier
+    if applier is not None:
+        await applier.close()
 
 
 async def notify_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bridge.errors import UsageError
+from bridge.fluentcart.presence import ApplyPath, BadApplySetting, forced_path
 from bridge.secret import Secret
 from bridge.storage.retention import MAX_DAYS, MIN_DAYS
+from bridge.storage.site_url import clean_site_url
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -58,6 +60,11 @@ class ServiceConfig:
     stripe_api_base: str = STRIPE_API_BASE
     stripe_connect_base: str = STRIPE_CONNECT_BASE
     platforms: Mapping[str, Platform] = field(default_factory=dict)
+    # Where the worker reaches WordPress to apply events through FluentCart, when not WP_HOME/WP_SITEURL
+    # (e.g. a container network name); None: the same URL as the notices.
+    wordpress_url: str | None = None
+    # FCT_BRIDGE_APPLY: None reads whether FluentCart is active (bridge.fluentcart.presence).
+    apply_path: ApplyPath | None = None
 
 
 def load_service_config(environ: Mapping[str, str] | None = None, **overrides: object) -> ServiceConfig:
@@ -91,7 +98,15 @@ def load_service_config(environ: Mapping[str, str] | None = None, **overrides: o
     level = str(values["log_level"]).upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise UsageError(f"log level must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    try:
+        apply_path = forced_path(dict(env))
+    except BadApplySetting as exc:
+        raise UsageError(str(exc)) from None
+    wordpress_url = env.get("FCT_BRIDGE_WORDPRESS_URL") or None
+    if wordpress_url is not None and clean_site_url(wordpress_url) is None:
+        raise UsageError(f"FCT_BRIDGE_WORDPRESS_URL must be an http(s) URL, got {wordpress_url!r}")
     return ServiceConfig(
+        wordpress_url=clean_site_url(wordpress_url) if wordpress_url else None, apply_path=apply_path,
         wp_config=str(values["wp_config"]), host=str(values["host"]), port=port, log_level=level,
         public_host=str(values["public_host"]), public_port=public_port, workers=workers,
         stripe_api_base=env.get("FCT_BRIDGE_STRIPE_API_BASE", STRIPE_API_BASE).rstrip("/"),

@@ -34,6 +34,8 @@ require_once __DIR__ . '/includes/class-fct-bridge-client.php';
 require_once __DIR__ . '/includes/class-fct-bridge-rest-controller.php';
 require_once __DIR__ . '/includes/class-fct-bridge-webhooks-controller.php';
 require_once __DIR__ . '/includes/class-fct-bridge-events-route.php';
+require_once __DIR__ . '/includes/class-fct-bridge-effects.php';
+require_once __DIR__ . '/includes/class-fct-bridge-apply-route.php';
 require_once __DIR__ . '/includes/class-fct-bridge-admin-page.php';
 require_once __DIR__ . '/includes/class-fct-bridge-front-routes.php';
 
@@ -43,6 +45,7 @@ add_action( 'init', array( 'FCT_Bridge_Front_Routes', 'handle_request' ), 1 );
 add_action( 'rest_api_init', array( new FCT_Bridge_REST_Controller(), 'register_routes' ) );
 add_action( 'rest_api_init', array( new FCT_Bridge_Webhooks_Controller(), 'register_routes' ) );
 add_action( 'rest_api_init', array( new FCT_Bridge_Events_Route(), 'register_routes' ) );
+add_action( 'rest_api_init', array( new FCT_Bridge_Apply_Route(), 'register_routes' ) );
 add_filter( 'rest_post_dispatch', array( 'FCT_Bridge_REST_Controller', 'add_nocache_headers' ), 10, 3 );
 
 $fct_bridge_admin_page = new FCT_Bridge_Admin_Page();

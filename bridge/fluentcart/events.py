@@ -1,4 +1,6 @@
-"""The eight webhook events the Stripe settings page asks the admin to select, and Dashboard links."""
+"""The webhook events the bridge needs — the eight of FluentCart's settings page, plus the two dispute events
+FluentCart handles but does not list — in one place: the settings page, the Dashboard links and the
+endpoint the bridge registers all use this list."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ RECOMMENDED_EVENTS: tuple[tuple[str, str], ...] = (
     ("invoice.payment_failed", "A subscription payment failed: the subscription is marked as failing."),
     ("customer.subscription.deleted", "A subscription ended: it is marked canceled."),
     ("customer.subscription.updated", "A subscription changed (status, plan, next billing date): it is synced."),
+    ("charge.dispute.created", "A payment was disputed: with FluentCart active, its transaction is marked disputed."),
+    ("charge.dispute.closed", "A dispute ended: with FluentCart active, the payment is restored (won) or lost."),
 )
 
 _DASHBOARD = "https://dashboard.stripe.com"

@@ -204,3 +204,14 @@ async def set_meta(cur: aiomysql.Cursor, t: Tables, tx_id: int, meta: str) -> bo
         (meta, tx_id, meta),
     )
     return bool(cur.rowcount)
+
+
+async def payment_by_vendor_id(cur: aiomysql.Cursor, t: Tables, vendor_id: str) -> Transaction | None:
+    """The newest payment (a charge, or a charge FluentCart turned into a dispute) carrying this Stripe id."""
+    row = await fetch_one(
+        cur,
+        f"SELECT {_TX} FROM {t.fct_order_transactions} WHERE vendor_charge_id = %s "
+        "AND transaction_type IN ('charge', 'dispute') ORDER BY id DESC LIMIT 1",
+        (vendor_id,),
+    )
+    return Transaction(*row) if row else None

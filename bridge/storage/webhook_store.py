@@ -86,6 +86,16 @@ async def fail(cur: aiomysql.Cursor, tables: Tables, row_id: int, error: str, *,
         )
 
 
+async def lease(cur: aiomysql.Cursor, tables: Tables, row_id: int, seconds: float) -> None:
+    """Keep a claimed event from being claimed again while WordPress applies it outside this transaction
+    (no attempt counted). Should the sidecar die, the lease runs out and the event is claimed again."""
+    await cur.execute(
+        f"UPDATE {tables.bridge_events} SET next_attempt_at = UTC_TIMESTAMP(3) + INTERVAL %s MICROSECOND "
+        "WHERE id = %s AND status = %s",
+        (int(seconds * 1_000_000), row_id, PENDING),
+    )
+
+
 async def requeue(cur: aiomysql.Cursor, tables: Tables, *, event_ids: list[str] | None = None,
                   statuses: tuple[str, ...] = (DEAD,), mode: str | None = None) -> int:
     """Put dead (or failing) events back to pending now, with a fresh attempt count; returns how many."""

@@ -26,7 +26,7 @@ REGISTER = "click “Register the webhook for me”"
 
 
 def required_events(connected: bool) -> list[str]:
-    """The eight events of the settings page, plus the Connect deauthorization when the mode is connected."""
+    """The events of the settings page (RECOMMENDED_EVENTS), plus the Connect deauthorization when connected."""
     events = [name for name, _ in RECOMMENDED_EVENTS]
     return [*events, DEAUTHORIZED] if connected else events
 

@@ -28,7 +28,7 @@ async def put(client: TestClient[Any, Any], changes: dict[str, str], **kw: Any) 
 
 
 async def test_the_settings_view_has_every_element_of_the_page(api: tuple[TestSite, TestClient[Any, Any]]) -> None:
-    """Store mode, activation, both modes, the webhook URL, the 8 events and both Add-endpoint links."""
+    """Store mode, activation, both modes, the webhook URL, the 10 events and both Add-endpoint links."""
     _, client = api
 
     response = await client.get(PATH, headers=plugin_headers(SECRET, "GET", PATH))
@@ -37,7 +37,7 @@ async def test_the_settings_view_has_every_element_of_the_page(api: tuple[TestSi
     view = await response.json()
     assert ("test", False, "live") == (view["store_mode"], view["is_active"], view["payment_mode"])
     assert "http://127.0.0.1:8080/?fluent-cart=fct_payment_listener_ipn&method=stripe" == view["webhook_url"]
-    assert 8 == len(view["events"])
+    assert 10 == len(view["events"])
     assert view["add_endpoint_links"]["test"].startswith("https://dashboard.stripe.com/test/webhooks/create?events=")
     assert {"test", "live"} == set(view["modes"])
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
+from tests.e2e import fluentcart as fc
 from tests.e2e.site import ROOT, E2ESite, read_site_env, site_command
 
 CHROMIUM = "/usr/bin/chromium"
@@ -66,3 +67,26 @@ async def login(context: BrowserContext, user: str, password: str) -> Page:
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+@pytest.fixture(scope="session")
+def probed_site(e2e_site: E2ESite) -> Iterator[E2ESite]:
+    """The site with FluentCart active and a must-use plugin counting its domain events (tests/e2e/php/probes.php)."""
+    if not e2e_site.env.get("FCT_FLUENTCART_VERSION"):
+        pytest.skip("the e2e site runs without FluentCart (no archive on this machine)")
+    mu_dir = Path(e2e_site["FCT_SITE_DIR"]) / "wp-content" / "mu-plugins"
+    probe = mu_dir / "fct-bridge-test-probes.php"
+    probe.write_text((fc.PHP_DIR / "probes.php").read_text(), encoding="utf-8")
+    try:
+        yield e2e_site
+    finally:
+        probe.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def fc_site(probed_site: E2ESite) -> E2ESite:
+    """Both modes' webhook signing secrets stored (other tests reset the settings row)."""
+    result = probed_site.bridge("settings", "set", "--skip-stripe-check", f"test_webhook_secret={fc.WHSEC}",
+                                f"live_webhook_secret={fc.LIVE_WHSEC}")
+    assert result.returncode == 0, result.stderr
+    return probed_site

@@ -81,7 +81,7 @@ async def test_an_admin_reaches_the_stripe_page_through_the_menu_and_manage(
                      "#fct-add-endpoint", "#fct-save", "input[name='fct-checkout-mode'][value='onsite']",
                      "input[name='fct-checkout-mode'][value='hosted']"):
         await expect(page.locator(selector).first).to_be_visible()
-    await expect(page.locator("#fct-events li")).to_have_count(8)
+    await expect(page.locator("#fct-events li")).to_have_count(10)
     await expect(page.locator("#fct-mode-banner")).to_contain_text("Your store is in Test mode")
     await page.screenshot(path=artifact("stripe-settings-page.png"), full_page=True)
 

@@ -59,7 +59,7 @@ class FCT_Bridge_Events_Route {
 	 */
 	public function receive( $request ) {
 		$body     = (string) $request->get_body();
-		$verified = self::verify( $request, $body );
+		$verified = self::verify_signed( $request, $body );
 		if ( is_wp_error( $verified ) ) {
 			return $verified;
 		}
@@ -69,12 +69,10 @@ class FCT_Bridge_Events_Route {
 			return $notice;
 		}
 
-		// Single use, checked only after the signature so unsigned requests cannot fill the options table.
-		$key = self::NONCE_PREFIX . $verified;
-		if ( false !== get_transient( $key ) ) {
-			return new WP_Error( 'fct_bridge_replayed', __( 'This notice was already received (nonce reused).', 'fct-bridge' ), array( 'status' => 409 ) );
+		$used = self::use_nonce( $verified );
+		if ( is_wp_error( $used ) ) {
+			return $used;
 		}
-		set_transient( $key, 1, self::NONCE_TTL );
 
 		list( $type, $payload ) = $notice;
 		/**
@@ -96,13 +94,30 @@ class FCT_Bridge_Events_Route {
 	}
 
 	/**
-	 * Check the signature headers; the nonce's single use is checked by the caller.
+	 * Use a verified request's nonce once: called only after the signature was checked, so unsigned
+	 * requests cannot fill the options table.
+	 *
+	 * @param string $nonce The nonce verify_signed() returned.
+	 * @return true|WP_Error WP_Error (409) when it was used before.
+	 */
+	public static function use_nonce( $nonce ) {
+		$key = self::NONCE_PREFIX . $nonce;
+		if ( false !== get_transient( $key ) ) {
+			return new WP_Error( 'fct_bridge_replayed', __( 'This request was already received (nonce reused).', 'fct-bridge' ), array( 'status' => 409 ) );
+		}
+		set_transient( $key, 1, self::NONCE_TTL );
+		return true;
+	}
+
+	/**
+	 * Check the signature headers of a sidecar → WordPress request; the nonce's single use is checked
+	 * by the caller (use_nonce()).
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @param string          $body    Raw body.
 	 * @return string|WP_Error The nonce, or WP_Error (401) saying what failed (never a secret).
 	 */
-	private static function verify( $request, $body ) {
+	public static function verify_signed( $request, $body ) {
 		if ( ! defined( 'FCT_BRIDGE_SECRET' ) || ! is_string( FCT_BRIDGE_SECRET ) || '' === FCT_BRIDGE_SECRET ) {
 			return self::unauthorized( __( 'FCT_BRIDGE_SECRET is not defined in wp-config.php, so no notice can be verified.', 'fct-bridge' ) );
 		}

@@ -1,5 +1,5 @@
 """“Register the webhook for me” and its check, against the stand-in: one endpoint of our own with the
-eight events, its secret stored encrypted and verifying real deliveries; repair and replacement of our
+ten events, its secret stored encrypted and verifying real deliveries; repair and replacement of our
 own endpoint only; endpoints without our metadata never touched."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tests.sites import TestSite
 from tests.stripe_standin import Standin, StandinKeys
 from tests.webhooks.manage.conftest import SECRET, Admin, AppFactory, standin_deliver
 
-EIGHT = [name for name, _ in RECOMMENDED_EVENTS]
+EVENTS = [name for name, _ in RECOMMENDED_EVENTS]
 REGISTER = "/admin/v1/stripe/webhooks/test/register"
 CHECK = "/admin/v1/stripe/webhooks/test"
 
@@ -38,7 +38,7 @@ async def decrypted(site: TestSite, blob: str) -> tuple[SecretState, str | None]
 
 async def test_register_creates_one_endpoint_whose_stored_secret_verifies_deliveries(
         admin: Admin, test_keys: StandinKeys, caplog: pytest.LogCaptureFixture) -> None:
-    """One endpoint with exactly the 8 events, our metadata and the SDK's API version; its secret is stored
+    """One endpoint with exactly the 10 events, our metadata and the SDK's API version; its secret is stored
     encrypted in FluentCart's format, and a delivery Stripe signs with it is accepted."""
     caplog.set_level(logging.DEBUG, logger="bridge")
     await admin.set_keys(test_keys)
@@ -48,7 +48,7 @@ async def test_register_creates_one_endpoint_whose_stored_secret_verifies_delive
     [endpoint] = admin.endpoints(test_keys)
     site_id = await admin.flag("site_id")
     assert ("created", endpoint["id"], []) == (answer["action"], answer["endpoint_id"], answer["deleted"])
-    assert (admin.webhook_url, EIGHT, "enabled", stripe.api_version) == (
+    assert (admin.webhook_url, EVENTS, "enabled", stripe.api_version) == (
         endpoint["url"], endpoint["enabled_events"], endpoint["status"], endpoint["api_version"])
     assert {"created_by": "fct-bridge", "fct_bridge_site": site_id, "fct_bridge_mode": "test"} == endpoint["metadata"]
     blob = (await admin.stored())["test_webhook_secret"]
@@ -124,7 +124,7 @@ async def test_repair_reenables_a_disabled_endpoint_and_restores_url_and_events(
     assert "charge.refunded" in next(c["message"] for c in broken["checks"] if c["check"] == "events")
     assert ("repaired", endpoint_id, True) == (repaired["action"], repaired["endpoint_id"], repaired["check"]["ok"])
     [endpoint] = admin.endpoints(test_keys)
-    assert ("enabled", EIGHT, admin.webhook_url) == (endpoint["status"], endpoint["enabled_events"], endpoint["url"])
+    assert ("enabled", EVENTS, admin.webhook_url) == (endpoint["status"], endpoint["enabled_events"], endpoint["url"])
 
 
 async def test_our_endpoint_whose_secret_was_lost_is_replaced(admin: Admin, test_keys: StandinKeys) -> None:
@@ -144,13 +144,13 @@ async def test_our_endpoint_whose_secret_was_lost_is_replaced(admin: Admin, test
 
 async def test_a_connected_mode_also_listens_for_deauthorization(admin: Admin) -> None:
     """Connected through Connect, the endpoint is made with the access token and adds
-    account.application.deauthorized to the eight events."""
+    account.application.deauthorized to the ten events."""
     await connect(admin, "test")
 
     answer = await admin.ok("POST", REGISTER)
 
     [endpoint] = [e for e in admin.standin.state.endpoints.values() if e.id == answer["endpoint_id"]]
-    assert ([*EIGHT, "account.application.deauthorized"], "ca_standin_test") == (
+    assert ([*EVENTS, "account.application.deauthorized"], "ca_standin_test") == (
         endpoint.enabled_events, endpoint.application)
 
 
