@@ -1,4 +1,7 @@
-"""The eight webhook events the Stripe settings page asks the admin to select, and Dashboard links."""
+"""The webhook events this site's endpoint carries, each with what it does, and Dashboard links.
+
+RECOMMENDED_EVENTS is the one list: the settings page, the endpoint the bridge registers, its ✓/✗ check
+and the Dashboard link all derive from it (plus CONNECT_EVENTS for a mode connected with Connect)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,18 @@ RECOMMENDED_EVENTS: tuple[tuple[str, str], ...] = (
     ("customer.subscription.deleted", "A subscription ended: it is marked canceled."),
     ("customer.subscription.updated", "A subscription changed (status, plan, next billing date): it is synced."),
 )
+
+# Only a connected account's endpoint needs these: Stripe sends them when the owner disconnects the site.
+CONNECT_EVENTS: tuple[tuple[str, str], ...] = (
+    ("account.application.deauthorized",
+     "The account owner disconnected this site in Stripe: the settings page asks you to connect again."),
+)
+
+
+def endpoint_events(connected: bool) -> tuple[tuple[str, str], ...]:
+    """Every event an endpoint of a mode carries, with what it does."""
+    return RECOMMENDED_EVENTS + CONNECT_EVENTS if connected else RECOMMENDED_EVENTS
+
 
 _DASHBOARD = "https://dashboard.stripe.com"
 

@@ -25,6 +25,9 @@ class FCT_Bridge_Admin_Page {
 	/** FluentCart's own admin menu slug. */
 	const FLUENTCART_MENU_SLUG = 'fluent-cart';
 
+	/** The notices a Connect return may ask for; assets/stripe-settings.js words each. */
+	const NOTICE_CODES = array( 'connected', 'connect_denied', 'connect_link_refused', 'connect_not_configured', 'connect_failed', 'bridge_unavailable' );
+
 	/** Capability required for every page. */
 	const CAPABILITY = 'manage_options';
 
@@ -92,25 +95,39 @@ class FCT_Bridge_Admin_Page {
 	}
 
 	/**
-	 * The notice a Connect return asked for (`&fct_notice=connected|error&fct_message=…`), or null.
+	 * The notice a Connect return asked for (`&fct_notice=<code>&fct_mode=test|live`), or null.
 	 *
-	 * @return array|null `array( 'type' => string, 'message' => string )`.
+	 * Only codes from NOTICE_CODES are accepted; the page has its own words for each, so a link cannot
+	 * put text into the page.
+	 *
+	 * @return array|null `array( 'code' => string, 'mode' => 'test'|'live'|'' )`.
 	 */
 	private static function redirect_notice() {
-		// phpcs:disable WordPress.Security.NonceVerification.Recommended -- display only; shown with textContent.
+		// phpcs:disable WordPress.Security.NonceVerification.Recommended -- display only: a fixed code picks a fixed text.
 		if ( ! isset( $_GET['fct_notice'] ) || ! is_string( $_GET['fct_notice'] ) ) {
 			return null;
 		}
-		$type = sanitize_key( wp_unslash( $_GET['fct_notice'] ) );
-		if ( 'connected' !== $type && 'error' !== $type ) {
+		$code = sanitize_key( wp_unslash( $_GET['fct_notice'] ) );
+		if ( ! in_array( $code, self::NOTICE_CODES, true ) ) {
 			return null;
 		}
-		$message = isset( $_GET['fct_message'] ) && is_string( $_GET['fct_message'] ) ? sanitize_text_field( wp_unslash( $_GET['fct_message'] ) ) : '';
+		$mode = isset( $_GET['fct_mode'] ) && is_string( $_GET['fct_mode'] ) ? sanitize_key( wp_unslash( $_GET['fct_mode'] ) ) : '';
 		// phpcs:enable
 		return array(
-			'type'    => $type,
-			'message' => mb_substr( $message, 0, 300 ),
+			'code' => $code,
+			'mode' => in_array( $mode, array( 'test', 'live' ), true ) ? $mode : '',
 		);
+	}
+
+	/**
+	 * WordPress removes these from the address bar once the page is shown (`wp_admin_canonical_url`),
+	 * so a reload does not show the Connect notice again.
+	 *
+	 * @param string[] $args Removable query arguments.
+	 * @return string[]
+	 */
+	public static function removable_query_args( $args ) {
+		return array_merge( $args, array( 'fct_notice', 'fct_mode', 'fct_message' ) );
 	}
 
 	/**
