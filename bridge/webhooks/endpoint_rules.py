@@ -146,8 +146,7 @@ def check_lines(target: Target, endpoint: Mapping[str, Any] | None, *, secret_he
         CheckLine("enabled", False, f"Stripe has the endpoint disabled, so it sends nothing; {fix} to enable it."),
         CheckLine("url", True, "It sends events to this site's webhook URL.", target.url) if url == target.url else
         CheckLine("url", False, f"It sends events to {url}, not to {target.url}; {fix} to point it here."),
-        CheckLine("events", True, f"It sends all {len(target.events)} events listed under “Events the webhook "
-                                  "carries”.") if not missing else
+        CheckLine("events", True, _events_ok(target)) if not missing else
         CheckLine("events", False, f"It does not send {', '.join(missing)}; {fix} to add them."),
     ]
     if secret_held:
@@ -160,6 +159,13 @@ def check_lines(target: Target, endpoint: Mapping[str, Any] | None, *, secret_he
         lines.append(CheckLine("secret", False, "This site does not hold the endpoint's signing secret, so its "
                                                 f"deliveries are refused; {REGISTER} to replace the endpoint."))
     return lines
+
+
+def _events_ok(target: Target) -> str:
+    text = f"It sends all {len(target.events)} events listed under “Events the webhook carries”"
+    if DEAUTHORIZED in target.events:
+        return text + "."
+    return text + " (the Connect-only one is not needed with API keys)."
 
 
 def foreign_notes(endpoints: Sequence[Mapping[str, Any]], site_id: str, url: str) -> list[str]:

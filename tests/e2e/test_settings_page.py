@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 from playwright.async_api import BrowserContext, Page, Response, expect
 
+from bridge.webhooks.endpoint_rules import required_events
 from bridge.wordpress.wp_config import load_wp_config
 from tests.e2e.conftest import artifact, login
 from tests.e2e.site import ROOT, SITE_NAME, E2ESite, site_command
@@ -72,12 +73,13 @@ async def test_an_admin_reaches_the_stripe_page_through_the_menu_and_manage(
     await page.click("#fct-stripe-manage")
 
     await expect(page.locator("#fct-payment-activation")).to_be_attached()
+    await page.click("#fct-webhook-manual > summary")
     for selector in ("#fct-mode-banner", "#fct-tab-live", "#fct-tab-test", "#fct-webhook-url", "#fct-copy-webhook",
                      "#fct-add-endpoint", "#fct-save", "input[name='fct-checkout-mode'][value='onsite']",
                      "input[name='fct-checkout-mode'][value='hosted']"):
         await expect(page.locator(selector).first).to_be_visible()
-    await expect(page.locator("#fct-events li")).to_have_count(8)
-    await expect(page.locator("#fct-mode-banner")).to_contain_text("Your store is in Test mode")
+    await expect(page.locator("#fct-events li")).to_have_count(len(required_events(connected=True)))
+    await expect(page.locator("#fct-mode-banner")).to_contain_text("Payment mode: Test")
     await page.screenshot(path=artifact("stripe-settings-page.png"), full_page=True)
 
 
@@ -134,13 +136,14 @@ async def test_the_banner_follows_the_stores_order_mode(fresh_site: E2ESite, con
     """Switching FluentCart's order_mode to live turns the test-mode warning into a plain live note."""
     page = await admin(context, fresh_site)
     await open_stripe_page(page)
-    await expect(page.locator("#fct-mode-banner")).to_contain_text("Test mode")
+    await expect(page.locator("#fct-mode-banner.notice-warning")).to_contain_text("Payment mode: Test")
 
     fresh_site.sql("INSERT INTO wp_options (option_name, option_value, autoload) VALUES "
                    "('fluent_cart_store_settings', 'a:1:{s:10:\"order_mode\";s:4:\"live\";}', 'yes')")
     await page.reload()
 
-    await expect(page.locator("#fct-mode-banner")).to_have_text("Your store is in Live mode.")
+    await expect(page.locator("#fct-mode-banner")).to_have_text(
+        "Payment mode: Live. The store's Order Mode is Live, so Stripe takes payments with the live credentials.")
 
 
 async def test_a_subscriber_is_refused(fresh_site: E2ESite, context: BrowserContext) -> None:

@@ -302,7 +302,7 @@
 	/** Step 4: Payment Activation, right above Save Settings (the guide's order). */
 	function activation() {
 		return h('fieldset', { id: 'fct-activation-step', className: 'fct-section fct-activation' }, [
-			h('legend', { text: 'Payment Activation' }),
+			h('legend', { text: '3. Payment Activation' }),
 			h('p', {}, [
 				els.toggle,
 				h('label', { htmlFor: 'fct-payment-activation', text: ' Offer Stripe at checkout' }),
@@ -527,7 +527,8 @@
 		const section = h('details', {
 			id: 'fct-keys-' + mode,
 			className: 'fct-manual-keys',
-			open: !data.account_id,
+			// Folded once an account is known (connected, or these keys' own): the card says which.
+			open: !data.account_id && !(isObject(data.account) && data.account.account_id),
 		}, [
 			h('summary', { text: MODE_NAMES[mode] + ' API keys and webhook signing secret' + (data.account_id ? ' (Connect manages the keys)' : '') }),
 			h('p', { className: 'description', text: 'Secret values are never shown. Leave a secret field empty to keep the stored value.' }),
