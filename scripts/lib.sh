@@ -59,6 +59,14 @@ ensure_php() {
   apt_install php-cli
 }
 
+ensure_php_for_fluentcart() {
+  # FluentCart's activation crashes without mbstring; its order e-mails (and so its webhook handling)
+  # need DOMDocument from php-xml (../shared/docs/fluentcart-peer.md).
+  ensure_php
+  php -r 'exit(extension_loaded("mbstring") && class_exists("DOMDocument") ? 0 : 1);' && return 0
+  apt_install php-mbstring php-xml
+}
+
 # --- MariaDB -------------------------------------------------------------------------------------
 # Sets DB_ADMIN (a mariadb client command line with admin rights), DB_HOST, DB_PORT.
 _tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }

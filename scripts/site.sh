@@ -2,7 +2,8 @@
 # site.sh up | down [--purge] | restart | status
 #
 # A self-contained local site: WordPress (Debian's 6.1 copied into var/$FCT_SITE_NAME/site, served by
-# `php -S`) with the fct-bridge plugin active, FluentCart-shaped tables, and the sidecar next to it.
+# `php -S`) with the fct-bridge plugin and the real FluentCart active (when found; else FluentCart-shaped
+# tables), and the sidecar next to it.
 # `up` installs only what is missing and leaves running servers alone, so it is safe to re-run; it
 # always refreshes the plugin from wp_plugin_stub/ and regenerates wp-config.php (random values are
 # kept in var/$FCT_SITE_NAME/*.secret). `down` stops this site's servers, never MariaDB, and keeps the
@@ -18,6 +19,13 @@
 #   FCT_WP_WORKERS      4           php -S workers (>= 2: the plugin and the sidecar call each other)
 #   FCT_PLUGIN_SRC      wp_plugin_stub/   the plugin directory copied into the site
 #   FCT_STANDIN_PORT    8420        the offline Stripe stand-in (python -m standin) on 127.0.0.1
+#   FCT_FLUENTCART      (search)    FluentCart to install: a .zip or .tar.gz holding fluent-cart/; unset: the
+#                                   newest ../shared/peers/fluent-cart-*.tar.gz next to the project, when there
+#                                   is one; 'none': run without FluentCart (FluentCart-shaped tables only).
+#                                   It is unpacked into the site's wp-content/plugins/ and activated, with two
+#                                   test/demo must-use plugins (scripts/wp/mu-plugins/): a WordPress 6.1 shim
+#                                   and a guard that records e-mails and refuses external HTTP instead of
+#                                   sending them (wp-content/fct-offline-{mail,http}.jsonl).
 #   FCT_STRIPE          standin     'standin': the sidecar talks to the stand-in (offline; its Connect
 #                                   platforms are ca_standin_test / ca_standin_live). 'real': Stripe itself;
 #                                   then give FCT_BRIDGE_STRIPE_{TEST,LIVE}_CLIENT_ID and
@@ -52,6 +60,8 @@ read_settings() {
   STANDIN_PORT="${FCT_STANDIN_PORT:-8420}"
   STRIPE_TARGET="${FCT_STRIPE:-standin}"
   case "$STRIPE_TARGET" in standin|real) ;; *) die "FCT_STRIPE must be 'standin' or 'real': '$STRIPE_TARGET'" ;; esac
+  # Checked before anything is installed, so a mistyped path fails at once.
+  FLUENTCART_ARCHIVE="$(find_fluentcart)"
   WP_WORKERS="${FCT_WP_WORKERS:-4}"
   local port
   for port in "$WP_PORT" "$SIDECAR_PORT" "$STANDIN_PORT" "$WP_WORKERS"; do
@@ -100,6 +110,7 @@ cmd_up() {
   refresh_plugin
   write_wp_config
   install_wordpress
+  install_fluentcart
   log "creating FluentCart's tables"
   "$BRIDGE" --wp-config "$WP_CONFIG" schema create >&2 || die "fct-bridge schema create failed"
   start_standin
@@ -230,6 +241,78 @@ install_wordpress() {
   log "install.php: $out"
 }
 
+# --- FluentCart ----------------------------------------------------------------------------------
+
+find_fluentcart() {
+  # Prints the FluentCart archive to install, nothing when the site runs without it.
+  local wanted="${FCT_FLUENTCART:-}" found
+  if [ "$wanted" = none ]; then
+    return 0
+  fi
+  if [ -n "$wanted" ]; then
+    [ -f "$wanted" ] || die "FCT_FLUENTCART names no file: '$wanted'"
+    case "$wanted" in *.zip | *.tar.gz | *.tgz) ;; *) die "FCT_FLUENTCART must be a .zip or .tar.gz: '$wanted'" ;; esac
+    realpath "$wanted"
+    return 0
+  fi
+  found="$(find "$ROOT/../shared/peers" -maxdepth 1 -name 'fluent-cart-*.tar.gz' 2>/dev/null | sort -V | tail -n 1)"
+  [ -z "$found" ] || realpath "$found"
+}
+
+install_fluentcart() {
+  local archive plugins="$SITE_DIR/wp-content/plugins" mu="$SITE_DIR/wp-content/mu-plugins" stamp want out
+  FLUENTCART_STATE="not installed"
+  mkdir -p "$mu"
+  # Test/demo sites only: e-mails are recorded instead of sent, external HTTP is refused and recorded.
+  cp "$ROOT/scripts/wp/mu-plugins/fct-offline.php" "$mu/"
+  archive="$FLUENTCART_ARCHIVE"
+  if [ -z "$archive" ]; then
+    if [ "${FCT_FLUENTCART:-}" = none ]; then
+      log "FCT_FLUENTCART=none: this site runs WITHOUT FluentCart (FluentCart-shaped tables only)"
+    else
+      log "no FluentCart found (set FCT_FLUENTCART to a zip or tarball, or put fluent-cart-*.tar.gz in ../shared/peers/):" \
+        "this site runs WITHOUT FluentCart, on FluentCart-shaped tables only"
+    fi
+    deactivate_fluentcart_files
+    return 0
+  fi
+  ensure_php_for_fluentcart
+  # Test/demo-only must-use plugin: without it every request on WordPress 6.1 is a fatal error.
+  cp "$ROOT/scripts/wp/mu-plugins/fct-wp61-shim.php" "$mu/"
+  stamp="$SITE_HOME/fluentcart.sha256"
+  want="$(sha256sum "$archive" | cut -c1-64)"
+  if [ ! -f "$plugins/fluent-cart/fluent-cart.php" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "unpacking FluentCart from $archive into $plugins/"
+    rm -rf "$plugins/.fluent-cart.new"
+    mkdir -p "$plugins/.fluent-cart.new"
+    case "$archive" in
+      *.zip) "$VENV/bin/python" -m zipfile -e "$archive" "$plugins/.fluent-cart.new" ;;
+      *) tar -xzf "$archive" -C "$plugins/.fluent-cart.new" ;;
+    esac
+    [ -f "$plugins/.fluent-cart.new/fluent-cart/fluent-cart.php" ] \
+      || die "$archive holds no fluent-cart/fluent-cart.php"
+    rm -rf "$plugins/fluent-cart"
+    mv "$plugins/.fluent-cart.new/fluent-cart" "$plugins/fluent-cart"
+    rm -rf "$plugins/.fluent-cart.new"
+    echo "$want" >"$stamp"
+  fi
+  log "activating FluentCart"
+  if ! out="$(php "$ROOT/scripts/wp/fluentcart.php" "$SITE_DIR" "$SITE_URL" "$ADMIN_USER")"; then
+    [ -n "$out" ] && printf '%s\n' "$out" >&2
+    tail_log "$SITE_DIR/wp-content/debug.log"
+    die "FluentCart's activation failed or printed database errors other than the 9 known ones (see above)"
+  fi
+  FLUENTCART_STATE="$(printf '%s' "$out" | "$VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["version"])')"
+  log "FluentCart $FLUENTCART_STATE active ($(printf '%s' "$out" | "$VENV/bin/python" -c \
+    'import json, sys; r = json.load(sys.stdin); print("%d known activation errors" % len(r["sql_errors"]) if r["activated_now"] else "already active")'))"
+}
+
+deactivate_fluentcart_files() {
+  # A site that had FluentCart keeps its tables; without the plugin files WordPress deactivates it.
+  rm -rf "$SITE_DIR/wp-content/plugins/fluent-cart" "$SITE_HOME/fluentcart.sha256"
+  rm -f "$SITE_DIR/wp-content/mu-plugins/fct-wp61-shim.php"
+}
+
 stop_standin() {
   # The stand-in on the port it was started with (recorded at start), whatever FCT_STANDIN_PORT says now.
   local port
@@ -352,6 +435,7 @@ write_site_env() {
       [ "$STRIPE_TARGET" = standin ] && env_line FCT_STANDIN_URL "$STANDIN_URL"
       [ "$STRIPE_TARGET" = standin ] && env_line FCT_STANDIN_LOG "$STANDIN_LOG"
       env_line FCT_DEBUG_LOG "$SITE_DIR/wp-content/debug.log"
+      env_line FCT_FLUENTCART_VERSION "${FLUENTCART_STATE#not installed}"
     } >"$tmp"
   )
   mv "$tmp" "$SITE_HOME/site.env"
@@ -380,6 +464,7 @@ fct-bridge site '$SITE_NAME' is up (${took} s)
   administrator  $ADMIN_USER / $ADMIN_PASSWORD
   subscriber     $SUBSCRIBER_USER / $SUBSCRIBER_PASSWORD
   sidecar        $SIDECAR_URL
+  FluentCart     $( [ "$FLUENTCART_STATE" = "not installed" ] && echo "NOT installed: FluentCart-shaped tables only" || echo "$FLUENTCART_STATE, active (e-mails and external HTTP recorded in wp-content/fct-offline-*.jsonl, never sent)")
   Stripe         $( [ "$STRIPE_TARGET" = standin ] && echo "offline stand-in at $STANDIN_URL (demo account keys: $STANDIN_LOG)" || echo "real Stripe")
   database       $SITE_DB on $DB_HOST:$DB_PORT (user $SITE_DB_USER)
   logs           $WP_LOG

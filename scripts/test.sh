@@ -4,6 +4,8 @@ source "$(dirname "$0")/lib.sh"
 
 ensure_venv test
 ensure_php
+# The e2e site runs the real FluentCart (scripts/site.sh), which needs php-mbstring and php-xml.
+ensure_php_for_fluentcart
 apt_install chromium
 # Validates docker-compose.yml without an engine (tests/test_deploy.py); no recommends, so no docker.io.
 apt_install docker-compose
