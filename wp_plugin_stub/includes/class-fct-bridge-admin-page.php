@@ -40,14 +40,20 @@ class FCT_Bridge_Admin_Page {
 		return defined( 'FLUENTCART_VERSION' ) || class_exists( 'FluentCart\App\App' );
 	}
 
+	/** FluentCart's own script handle that creates its admin JS hooks (`$slug . '_global_admin_hooks'`). */
+	const FLUENTCART_HOOKS_HANDLE = 'fluent-cart_global_admin_hooks';
+
 	/**
 	 * Register the menus (on `admin_menu`, late so FluentCart's parent menu exists).
+	 *
+	 * With FluentCart active, FluentCart's own Settings › Payment Settings › Stripe › Manage leads to the
+	 * Stripe page (assets/fluentcart-route.js), so the page is registered without a menu entry of its own:
+	 * no second payment-settings list, no second Stripe entry.
 	 */
 	public function register_menus() {
 		if ( self::fluentcart_active() ) {
-			$parent = self::FLUENTCART_MENU_SLUG;
-			add_submenu_page( $parent, __( 'Payment Settings (Stripe Bridge)', 'fct-bridge' ), __( 'Stripe Bridge', 'fct-bridge' ), self::CAPABILITY, self::MENU_SLUG, array( $this, 'render_settings_page' ) );
-			add_submenu_page( $parent, __( 'Stripe', 'fct-bridge' ), __( 'Stripe (Bridge)', 'fct-bridge' ), self::CAPABILITY, self::STRIPE_SLUG, array( $this, 'render_stripe_page' ) );
+			// Parent '': a registered page without a menu entry.
+			add_submenu_page( '', __( 'Stripe', 'fct-bridge' ), __( 'Stripe', 'fct-bridge' ), self::CAPABILITY, self::STRIPE_SLUG, array( $this, 'render_stripe_page' ) );
 			return;
 		}
 
@@ -88,10 +94,49 @@ class FCT_Bridge_Admin_Page {
 		$data = array(
 			'restUrl'     => esc_url_raw( rest_url( FCT_Bridge_REST_Controller::REST_NAMESPACE . '/' ) ),
 			'nonce'       => wp_create_nonce( 'wp_rest' ),
-			'overviewUrl' => esc_url_raw( admin_url( 'admin.php?page=' . self::MENU_SLUG ) ),
+			'overviewUrl' => esc_url_raw( self::payment_settings_url() ),
 			'notice'      => self::redirect_notice(),
 		);
 		wp_add_inline_script( 'fct-bridge-stripe-settings', 'window.fctBridgeStripe = ' . wp_json_encode( $data ) . ';', 'before' );
+	}
+
+	/**
+	 * On FluentCart's admin app (its `fluent_cart/loading_app` action, fired before its scripts are
+	 * enqueued): the route filter that sends Stripe's Manage to the bridge's Stripe page.
+	 */
+	public function enqueue_fluentcart_route() {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			return;
+		}
+		$base = plugin_dir_url( FCT_BRIDGE_PLUGIN_FILE ) . 'assets/';
+		wp_enqueue_script( 'fct-bridge-fluentcart-route', $base . 'fluentcart-route.js', array( self::FLUENTCART_HOOKS_HANDLE ), FCT_BRIDGE_VERSION, true );
+		$data = array( 'stripeUrl' => esc_url_raw( admin_url( 'admin.php?page=' . self::STRIPE_SLUG ) ) );
+		wp_add_inline_script( 'fct-bridge-fluentcart-route', 'window.fctBridgeFluentCart = ' . wp_json_encode( $data ) . ';', 'before' );
+	}
+
+	/**
+	 * The browser title of the Stripe page, which WordPress cannot take from a menu entry it does not have.
+	 *
+	 * @param string $admin_title The title WordPress built.
+	 * @return string
+	 */
+	public static function admin_title( $admin_title ) {
+		if ( self::fluentcart_active() && self::STRIPE_SLUG === self::current_page() ) {
+			return __( 'Stripe', 'fct-bridge' ) . ' ' . $admin_title;
+		}
+		return $admin_title;
+	}
+
+	/**
+	 * Where "Payment Settings" leads: FluentCart's own list when it is active, else the bridge's.
+	 *
+	 * @return string
+	 */
+	public static function payment_settings_url() {
+		if ( self::fluentcart_active() ) {
+			return admin_url( 'admin.php?page=' . self::FLUENTCART_MENU_SLUG . '#/settings/payments' );
+		}
+		return admin_url( 'admin.php?page=' . self::MENU_SLUG );
 	}
 
 	/**
@@ -212,7 +257,7 @@ class FCT_Bridge_Admin_Page {
 		?>
 		<div class="wrap fct-bridge-wrap">
 			<p class="fct-breadcrumb">
-				<a href="<?php echo esc_url( admin_url( 'admin.php?page=' . self::MENU_SLUG ) ); ?>"><?php esc_html_e( 'Payment Settings', 'fct-bridge' ); ?></a>
+				<a id="fct-breadcrumb-payment-settings" href="<?php echo esc_url( self::payment_settings_url() ); ?>"><?php esc_html_e( 'Payment Settings', 'fct-bridge' ); ?></a>
 			</p>
 			<div id="fct-bridge-stripe-app" class="fct-bridge-app">
 				<h1><?php esc_html_e( 'Stripe', 'fct-bridge' ); ?></h1>
