@@ -142,11 +142,13 @@ async def test_the_page_opens_on_the_payment_modes_tab_and_viewing_the_other_cha
 @pytest.mark.parametrize(("query", "shown"), [
     ("fct_notice=connected&fct_message=%3Cb%3EInjected%20words%3C%2Fb%3E", None),
     ("fct_notice=error&fct_message=Injected%20words", None),
+    ("fct_notice=connected&fct_mode=live&fct_message=Injected%20words", None),
     ("fct_notice=connect_link_refused&fct_message=Injected%20words", "This return from Stripe was not accepted"),
-], ids=["connected-without-mode", "unknown-code", "fixed-code"])
+], ids=["connected-without-mode", "unknown-code", "connected-but-nothing-is", "fixed-code"])
 async def test_notices_come_from_fixed_codes_only(owner_site: E2ESite, context: BrowserContext, query: str,
                                                   shown: str | None) -> None:
-    """A link's fct_message never reaches the page; only a known code shows, in the page's own words."""
+    """A link's fct_message never reaches the page; only a known code shows, in the page's own words, and
+    "connected" only when the settings show the account."""
     page = await owner(context, owner_site)
 
     await page.goto(f"{STRIPE_PAGE}&{query}")

@@ -315,7 +315,11 @@
 	/** After a Connect return: what changed (only the mode's account) and what the admin does next. */
 	function showConnectedNotice(mode, data) {
 		const modeData = isObject(data.modes) && isObject(data.modes[mode]) ? data.modes[mode] : {};
-		const account = modeData.account_id ? ' ' + String(modeData.account_id) : '';
+		if (!modeData.account_id) {
+			hideNotice(); // A link claiming a connection the settings do not show: say nothing.
+			return;
+		}
+		const account = ' ' + String(modeData.account_id);
 		let next;
 		if (mode !== storeMode(data)) {
 			next = 'The store is in ' + storeMode(data) + ' mode, so this account takes payments once the store\'s Order Mode is ' + MODE_NAMES[mode] + '.';
@@ -878,8 +882,7 @@
 	buildSkeleton();
 	if (isObject(cfg.notice)) {
 		if (cfg.notice.code === 'connected' && MODES.indexOf(cfg.notice.mode) !== -1) {
-			pendingConnected = cfg.notice.mode;
-			showNotice('success', 'Stripe account connected in ' + cfg.notice.mode + ' mode.');
+			pendingConnected = cfg.notice.mode; // Worded once the settings show the account.
 		} else if (RETURN_NOTICES[cfg.notice.code]) {
 			showNotice(RETURN_NOTICES[cfg.notice.code][0], RETURN_NOTICES[cfg.notice.code][1]);
 		}
