@@ -468,7 +468,7 @@
 			h('p', { className: 'fct-card-title' }, [h('strong', { text: 'Stripe account of your API keys' })]),
 			account.account_id ? accountLine(mode, account.account_id) : null,
 			accountDetails(mode, account),
-			h('p', { className: 'description', text: 'To use another account, enter its keys below and save, or clear the stored secret key and connect with Stripe.' }),
+			h('p', { className: 'description', text: 'Another account: enter its keys below and save.' }),
 		]);
 	}
 
@@ -479,10 +479,8 @@
 		}
 		const yesNo = (value) => (value === true ? 'enabled' : 'not enabled');
 		return h('ul', { id: 'fct-account-details-' + mode, className: 'fct-account-details' }, [
-			h('li', { text: 'Name: ' + (account.display_name || '—') }),
-			h('li', { text: 'Email: ' + (account.email || '—') }),
-			h('li', { text: 'Charges: ' + yesNo(account.charges_enabled) }),
-			h('li', { text: 'Payouts: ' + yesNo(account.payouts_enabled) }),
+			h('li', { text: 'Name: ' + (account.display_name || '—') + ' · Email: ' + (account.email || '—') }),
+			h('li', { text: 'Charges: ' + yesNo(account.charges_enabled) + ' · Payouts: ' + yesNo(account.payouts_enabled) }),
 		]);
 	}
 
@@ -677,18 +675,20 @@
 						'.',
 					]),
 					h('li', { text: 'Enter the Webhook URL shown above.' }),
-					h('li', { text: 'Select the events listed below.' }),
+					h('li', { text: 'Select the events listed under “Events the webhook carries”.' }),
 					h('li', { text: 'Copy the endpoint\'s signing secret (whsec_…) into Webhook signing secret, then click Save Settings.' }),
 				]),
 			]),
-			h('h3', { id: 'fct-events-title', text: 'Events the webhook carries (' + events.length + ')' }),
-			h('ul', { id: 'fct-events', className: 'fct-events', attrs: { 'aria-labelledby': 'fct-events-title' } }, events.map((event) => h('li', {
-				attrs: { 'data-event': String(event.type || '') },
-			}, [
-				h('code', { text: String(event.type || '') }),
-				event.description ? ' — ' + String(event.description) : '',
-				event.connect_only === true ? h('em', { text: ' (only for an account connected with Connect with Stripe)' }) : null,
-			]))),
+			h('details', { id: 'fct-events-details', className: 'fct-webhook-manual' }, [
+				h('summary', { id: 'fct-events-title', text: 'Events the webhook carries (' + events.length + ')' }),
+				h('ul', { id: 'fct-events', className: 'fct-events', attrs: { 'aria-labelledby': 'fct-events-title' } }, events.map((event) => h('li', {
+					attrs: { 'data-event': String(event.type || '') },
+				}, [
+					h('code', { text: String(event.type || '') }),
+					event.description ? ' — ' + String(event.description) : '',
+					event.connect_only === true ? h('em', { text: ' (only for an account connected with Connect with Stripe)' }) : null,
+				]))),
+			]),
 		]);
 	}
 
