@@ -5,13 +5,19 @@ offered, and the bridge adds no menu entries of its own."""
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import BrowserContext, expect
+from playwright.async_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import login
 from tests.e2e.site import E2ESite
 from tests.e2e.test_settings_page import manage_stripe_in_fluentcart
 
 pytestmark = pytest.mark.allow_blocking
+
+
+async def settled(page: Page) -> None:
+    """The page's own calls to the sidecar (settings, webhook check, failed events) are answered, so none of them
+    reaches the sidecar after this test (the route-security tests count what reaches it)."""
+    await page.wait_for_load_state("networkidle")
 
 
 @pytest.fixture
@@ -33,6 +39,7 @@ async def test_manage_on_fluentcarts_stripe_card_opens_the_bridge_page(
     assert (await page.title()).startswith("Stripe \u2039 ")
     await expect(page.locator("#toplevel_page_fct-bridge")).to_have_count(0)
     await expect(page.locator("#adminmenu a[href*='page=fct-bridge']")).to_have_count(0)
+    await settled(page)
 
     await page.click("#fct-breadcrumb-payment-settings")
 
@@ -55,3 +62,4 @@ async def test_fluentcarts_own_stripe_page_and_its_connect_are_not_offered(
     await expect(page.locator("#fct-connect-test")).to_have_count(1)
     await expect(page.locator("#fct-connect-live")).to_have_count(1)
     await expect(page.locator("a[href*='api.fluentcart.com']")).to_have_count(0)
+    await settled(page)
