@@ -85,7 +85,20 @@ def _parser() -> argparse.ArgumentParser:
     cli_webhooks.add_commands(groups, lambda args: site_from_config(_config(args)))
     cli_secrets.add_commands(groups, lambda args: site_from_config(_config(args)))
     cli_doctor.add_commands(groups, _config)
+    _accept_global_options_after_commands(parser)
     return parser
+
+
+def _accept_global_options_after_commands(parser: argparse.ArgumentParser) -> None:
+    """``--wp-config`` works after the command too (as wp-cli's ``--path`` does): every command parser
+    gets it, defaulting to "not given" so a value given before the command is kept."""
+    for action in parser._actions:  # argparse keeps subparsers only here
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in set(action.choices.values()):
+                if "--wp-config" not in sub._option_string_actions:
+                    sub.add_argument("--wp-config", metavar="PATH", default=argparse.SUPPRESS,
+                                     help="the site's wp-config.php (also accepted before the command)")
+                _accept_global_options_after_commands(sub)
 
 
 # --- helpers ------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import aiohttp
 from bridge.admin.settings_view import webhook_url
 from bridge.connect import stripe_calls
 from bridge.crypto import SecretState, inspect_secret
-from bridge.errors import BridgeError, StripeFailure
+from bridge.errors import BridgeError, StripeFailure, StripeUnreachable
 from bridge.fluentcart import settings_store
 from bridge.fluentcart import stripe_settings as ss
 from bridge.shared_secret import GENERATE, MIN_LENGTH, shared_secret_problem
@@ -30,6 +30,9 @@ from bridge.webhooks import endpoints, probe
 from bridge.wordpress.wp_config import WpConfig
 
 MAX_CLOCK_SKEW_S = 60
+# An unreachable Stripe is a network problem: no key or setting fixes it.
+NETWORK_FIX = ("check this server's network path to Stripe (DNS, firewall, outgoing proxy, "
+               "FCT_BRIDGE_STRIPE_API_BASE), then run doctor again")
 _DB_NAMES = ("DB_NAME", "DB_USER", "DB_PASSWORD", "DB_HOST", "LOGGED_IN_KEY", "LOGGED_IN_SALT",
              "FLUENT_CART_ENCRYPTION_KEY", "FCT_BRIDGE_SECRET")
 
@@ -159,6 +162,9 @@ class Doctor:
         try:
             card = await stripe_calls.retrieve_account(self.api, secret)
             same = bool(publishable) and await stripe_calls.same_account(self.api, str(publishable), secret)
+        except StripeUnreachable as exc:
+            self.add(check, False, str(exc), NETWORK_FIX, blocking=blocking)
+            return False
         except StripeFailure as exc:
             self.add(check, False, str(exc), f"replace the {mode} secret key (or reconnect)", blocking=blocking)
             return False
@@ -176,8 +182,8 @@ class Doctor:
         try:
             report = await endpoints.check(db, site, self.api, mode, url)
         except BridgeError as exc:
-            self.add(f"{mode} webhook endpoint", False, str(exc), "use “Register the webhook for me”",
-                     blocking=blocking)
+            fix = NETWORK_FIX if isinstance(exc, StripeUnreachable) else "use “Register the webhook for me”"
+            self.add(f"{mode} webhook endpoint", False, str(exc), fix, blocking=blocking)
             return
         for line in report.get("checks", []):
             # The message of a ✗ line already says what to do in one sentence.
@@ -208,8 +214,7 @@ class Doctor:
                 stripe_date = response.headers.get("Date")
             skew = time.time() - parsedate_to_datetime(stripe_date).timestamp() if stripe_date else None
         except (aiohttp.ClientError, TimeoutError, ValueError, TypeError) as exc:
-            self.add("clock", False, f"could not read Stripe's clock ({exc.__class__.__name__})",
-                     "check the network path to Stripe")
+            self.add("clock", False, f"could not read Stripe's clock ({exc.__class__.__name__})", NETWORK_FIX)
             return
         if skew is None:
             self.add("clock", False, "Stripe's answer had no Date header", "")

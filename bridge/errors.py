@@ -15,6 +15,8 @@
     ├── NotConfigured                an action needs configuration the host has not given (e.g. Connect ids)
     ├── RateLimited                  the same action ran too recently (e.g. webhook registration, 30 s per mode)
     └── StripeFailure                Stripe refused a call or could not be reached; the message is Stripe's
+        ├── StripeUnreachable        Stripe could not be reached at all (the network, not the input)
+        └── ConnectDenied            the admin declined on Stripe's authorize page
 
 Each class says once how it maps to the outside world: ``exit_code`` for the CLI (2 bad input,
 1 environment) and ``http_status`` for the service.
@@ -137,3 +139,15 @@ class RequestTimeout(BridgeError):
     exit_code = 1
     http_status = 408
     code = "request_timeout"
+
+
+class StripeUnreachable(StripeFailure):
+    """The network failed, not the input: the CLI exits 1 and doctor's fix is the network."""
+
+    code = "stripe_unreachable"
+
+
+class ConnectDenied(StripeFailure):
+    exit_code = 2
+    http_status = 400
+    code = "connect_denied"

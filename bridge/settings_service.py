@@ -9,7 +9,7 @@ from typing import Any
 import aiomysql
 
 from bridge.connect import stripe_calls
-from bridge.errors import StripeFailure, ValidationError
+from bridge.errors import StripeFailure, StripeUnreachable, ValidationError
 from bridge.fluentcart import settings_store
 from bridge.fluentcart import stripe_settings as ss
 from bridge.site import Site
@@ -49,6 +49,9 @@ async def check_keys(api: StripeApi, stored: Mapping[str, Any], changes: Mapping
         if changes.get(sk_field):
             try:
                 await stripe_calls.retrieve_account(api, changes[sk_field])
+            except StripeUnreachable as exc:
+                # The network failed, not the key: the environment's fault (exit 1), not bad input.
+                raise StripeUnreachable(f"{exc}; nothing was saved") from None
             except StripeFailure as exc:
                 errors[sk_field] = str(exc)
                 continue

@@ -13,7 +13,7 @@
 #   FCT_SITE_NAME       demo        the site lives in var/$FCT_SITE_NAME/ (site/ docroot, run/ pids + logs)
 #   FCT_WP_PORT         8080        WordPress on 127.0.0.1
 #   FCT_SIDECAR_PORT    8787        the sidecar on 127.0.0.1
-#   FCT_DB_NAME         fct_<name>  ('-' in the name becomes '_'); the DB user is fct_<name> too
+#   FCT_DB_NAME         fct_<name>  ('-' in the name becomes '_'); the DB user is fct_<name>_<checkout hash>
 #   FCT_ADMIN_USER      admin
 #   FCT_ADMIN_PASSWORD  random, kept in var/$FCT_SITE_NAME/admin-password
 #   FCT_WP_WORKERS      4           php -S workers (>= 2: the plugin and the sidecar call each other)
@@ -70,7 +70,8 @@ read_settings() {
   [ "$WP_PORT" != "$SIDECAR_PORT" ] || die "FCT_WP_PORT and FCT_SIDECAR_PORT must differ"
   # MariaDB names: '-' would need quoting everywhere, so it becomes '_'.
   SITE_DB="${FCT_DB_NAME:-fct_${SITE_NAME//-/_}}"
-  SITE_DB_USER="fct_${SITE_NAME//-/_}"
+  # One user per checkout and site: two checkouts' demos never reset each other's password.
+  SITE_DB_USER="fct_${SITE_NAME//-/_}_$(printf '%s' "$ROOT" | sha256sum | cut -c1-8)"
   [[ "$SITE_DB" =~ ^[A-Za-z0-9_]{1,64}$ ]] || die "FCT_DB_NAME must be 1-64 letters, digits or '_': '$SITE_DB'"
   ADMIN_USER="${FCT_ADMIN_USER:-admin}"
   [[ "$ADMIN_USER" =~ ^[A-Za-z0-9_.-]{1,60}$ ]] || die "FCT_ADMIN_USER must be a plain WordPress login: '$ADMIN_USER'"
@@ -312,16 +313,27 @@ deactivate_fluentcart_files() {
   rm -f "$SITE_DIR/wp-content/mu-plugins/fct-wp61-shim.php"
 }
 
+stop_standin() {
+  # The stand-in on the port it was started with (recorded at start), whatever FCT_STANDIN_PORT says now.
+  local port
+  port="$(cat "$SITE_RUN/standin.port" 2>/dev/null)" || port="$STANDIN_PORT"
+  [[ "$port" =~ ^[1-9][0-9]{0,4}$ ]] || port="$STANDIN_PORT"
+  stop_server "$STANDIN_PID" "-m standin --host 127.0.0.1 --port $port" standin
+  rm -f "$SITE_RUN/standin.port"
+}
+
 start_standin() {
   [ "$STRIPE_TARGET" = standin ] || return 0
   if server_up "$STANDIN_PID" "$STANDIN_MARKER" "$STANDIN_URL/_standin/requests"; then
     log "Stripe stand-in already running on $STANDIN_URL"
     return 0
   fi
-  stop_server "$STANDIN_PID" "$STANDIN_MARKER" standin
+  stop_standin
   port_must_be_free "$STANDIN_PORT"
   log "starting the offline Stripe stand-in on $STANDIN_URL"
   start_server "$STANDIN_PID" "$STANDIN_LOG" "$VENV/bin/python" -m standin --host 127.0.0.1 --port "$STANDIN_PORT"
+  # `down` stops this one, whatever FCT_STANDIN_PORT says then.
+  echo "$STANDIN_PORT" >"$SITE_RUN/standin.port"
   if ! wait_for_http "$STANDIN_URL/_standin/requests" 20 "$(cat "$STANDIN_PID")"; then
     tail_log "$STANDIN_LOG"
     die "the Stripe stand-in did not start (log: $STANDIN_LOG)"
@@ -474,7 +486,7 @@ cmd_down() {
   esac
   stop_server "$WP_PID" "$WP_MARKER" WordPress
   stop_server "$SIDECAR_PID" "$SIDECAR_MARKER" sidecar
-  stop_server "$STANDIN_PID" "$STANDIN_MARKER" standin
+  stop_standin
   # MariaDB is shared (other sites, scripts/test.sh), so it is never stopped here.
   if [ -n "$purge" ]; then
     purge_site

@@ -52,4 +52,7 @@ $fct_bridge_admin_page = new FCT_Bridge_Admin_Page();
 // Late priority: when FluentCart is active its `fluent-cart` parent menu must exist first.
 add_action( 'admin_menu', array( $fct_bridge_admin_page, 'register_menus' ), 99 );
 add_action( 'admin_enqueue_scripts', array( $fct_bridge_admin_page, 'enqueue_assets' ) );
+add_filter( 'removable_query_args', array( 'FCT_Bridge_Admin_Page', 'removable_query_args' ) );
+add_action( 'fluent_cart/loading_app', array( $fct_bridge_admin_page, 'enqueue_fluentcart_route' ) );
+add_filter( 'admin_title', array( 'FCT_Bridge_Admin_Page', 'admin_title' ) );
 unset( $fct_bridge_admin_page );

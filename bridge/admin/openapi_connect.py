@@ -17,9 +17,11 @@ def paths(headers: list[dict[str, Any]], errors: Callable[..., dict[str, Any]]) 
     connected = {"type": "object", "required": ["status", "mode", "account_id", "message"],
                  "properties": {"status": {"const": "connected"}, "mode": {"enum": ["test", "live"]},
                                 "account_id": {"type": "string"}, "message": {"type": "string"}}}
-    disconnected = {"type": "object", "required": ["status", "mode", "message", "settings"],
+    disconnected = {"type": "object", "required": ["status", "mode", "deactivated", "message", "settings"],
                     "properties": {"status": {"const": "disconnected"}, "mode": {"enum": ["test", "live"]},
-                                   "message": {"type": "string"},
+                                   "deactivated": {"type": "boolean",
+                                                   "description": "Payment Activation was switched off"},
+                                   "message": {"type": "string", "description": "what changed, for the admin"},
                                    "settings": {"$ref": "#/components/schemas/Settings"}}}
     callback_body = {"type": "object", "properties": {name: {"type": "string"} for name in (
         "code", "state", "scope", "error", "error_description")}}

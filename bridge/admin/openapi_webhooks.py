@@ -50,7 +50,8 @@ SCHEMAS: dict[str, Any] = {
             "checks": {"type": "array", "items": {
                 "type": "object", "required": ["check", "ok", "message"],
                 "properties": {"check": {"enum": ["key", "found", "enabled", "url", "events", "secret"]},
-                               "ok": {"type": "boolean"}, "message": {"type": "string"}}}},
+                               "ok": {"type": "boolean"}, "message": {"type": "string"},
+                               "detail": {"type": "string", "description": "Stripe ids behind the line, or ''"}}}},
             "notes": {"type": "array", "items": {"type": "string"}},
         },
     },
@@ -64,6 +65,7 @@ SCHEMAS: dict[str, Any] = {
             "deleted": {"type": "array", "items": {"type": "string"},
                         "description": "This site's own endpoints removed (never anyone else's)."},
             "message": {"type": "string"},
+            "detail": {"type": "string", "description": "the Stripe ids involved"},
             "check": {"$ref": "#/components/schemas/WebhookCheck"},
         },
     },

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bridge.fluentcart import stripe_settings as ss
-from bridge.fluentcart.events import RECOMMENDED_EVENTS, add_endpoint_link
+from bridge.fluentcart.events import CONNECT_EVENTS, RECOMMENDED_EVENTS, add_endpoint_link
 from bridge.site import Site
 from bridge.storage.webhook_store import ModeHealth
 from bridge.webhooks.health import health_view
@@ -42,6 +42,7 @@ def settings_view(effective: ss.EffectiveSettings, site: Site, wordpress_url: st
         mode_health = (health or {}).get(mode)
         data["webhook_health"] = health_view(mode_health, mode, effective) if mode_health else None
     view["webhook_url"] = webhook_url(site, wordpress_url)
-    view["events"] = [{"type": name, "description": text} for name, text in RECOMMENDED_EVENTS]
+    view["events"] = [{"type": name, "description": text, "connect_only": False} for name, text in RECOMMENDED_EVENTS]
+    view["events"] += [{"type": name, "description": text, "connect_only": True} for name, text in CONNECT_EVENTS]
     view["add_endpoint_links"] = {m: add_endpoint_link(m) for m in ss.MODES}
     return view

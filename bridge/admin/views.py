@@ -84,11 +84,10 @@ async def connect_callback(request: web.Request) -> web.Response:
 async def connect_disconnect(request: web.Request) -> web.Response:
     app = request.config_dict
     mode = _mode(request)
-    effective = await connect.disconnect(app[database_key], app[site_key], app[config_key], app[stripe_key],
-                                         request[signed_request_key].user_id, mode, app[account_cache_key])
-    return web.json_response({"status": "disconnected", "mode": mode,
-                              "message": f"Stripe was disconnected in {mode} mode and its access revoked.",
-                              "settings": await _view(request, effective)})
+    done = await connect.disconnect(app[database_key], app[site_key], app[config_key], app[stripe_key],
+                                    request[signed_request_key].user_id, mode, app[account_cache_key])
+    return web.json_response({"status": "disconnected", "mode": mode, "deactivated": done.deactivated,
+                              "message": done.message, "settings": await _view(request, done.effective)})
 
 
 async def site_address(request: web.Request) -> str | None:

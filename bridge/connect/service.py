@@ -3,13 +3,14 @@ once), disconnect (revoked at Stripe first), and the account card."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from bridge.config import Platform, ServiceConfig
 from bridge.connect import oauth, stripe_calls
-from bridge.errors import NotConfigured, StripeFailure, ValidationError
+from bridge.errors import ConnectDenied, NotConfigured, StripeFailure, ValidationError
 from bridge.fluentcart import settings_store
 from bridge.fluentcart import stripe_settings as ss
 from bridge.logs import fields
@@ -64,7 +65,7 @@ async def complete(db: Database, site: Site, config: ServiceConfig, api: StripeA
     if params.get("error"):
         await _outcome(db, site, record.id, "denied")
         detail = params.get("error_description") or params["error"]
-        raise StripeFailure(f"the connection to Stripe ({mode} mode) was not completed: {detail}")
+        raise ConnectDenied(f"the connection to Stripe ({mode} mode) was not completed: {detail}")
     code = params.get("code", "")
     if not code:
         raise oauth.reject("Stripe's return carries no authorization code")
@@ -119,8 +120,26 @@ async def _outcome(db: Database, site: Site, state_id: int, outcome: str) -> Non
         await oauth_store.record_outcome(cur, site.tables, state_id, outcome)
 
 
+@dataclass(frozen=True)
+class Disconnected:
+    """What a disconnect changed, so the admin is told exactly that."""
+
+    mode: ss.Mode
+    effective: ss.EffectiveSettings
+    deactivated: bool
+
+    @property
+    def message(self) -> str:
+        done = f"Stripe was disconnected in {self.mode} mode and its access revoked."
+        if self.deactivated:
+            return (f"{done} Payment Activation was switched off, because the store takes payments in {self.mode} "
+                    f"mode and {self.mode} mode has no keys now. Connect again or enter API keys, then switch it on "
+                    "and save.")
+        return f"{done} Nothing else was changed."
+
+
 async def disconnect(db: Database, site: Site, config: ServiceConfig, api: StripeApi, wp_user_id: int,
-                     mode: ss.Mode, cache: stripe_calls.AccountCache) -> ss.EffectiveSettings:
+                     mode: ss.Mode, cache: stripe_calls.AccountCache) -> Disconnected:
     """Revoke at Stripe, then clear the mode's credentials; nothing is cleared if Stripe cannot be told."""
     pool = await db.pool()
     stored, _ = await settings_store.read(pool, site)
@@ -128,17 +147,20 @@ async def disconnect(db: Database, site: Site, config: ServiceConfig, api: Strip
     if not account_id:
         raise ValidationError({"mode": f"no Stripe account is connected in {mode} mode"})
     await stripe_calls.deauthorize(api, platform_for(config, mode), account_id)
-    effective = await settings_store.update(pool, site, lambda current, _: ss.without_connection(current, mode))
+    was_active = ss.merged(stored).get("is_active") == "yes"
+    effective = await settings_store.update(
+        pool, site, lambda current, store_mode: ss.without_connection(current, mode, store_mode))
     async with db.transaction() as cur:
         await flags.clear_flag(cur, site.tables, RECONNECT_FLAG.format(mode=mode))
     cache.forget(mode)
     log.info("disconnected", extra=fields(mode=mode, account=account_id, wp_user=wp_user_id))
-    return effective
+    return Disconnected(mode, effective, was_active and not effective.is_active)
 
 
 async def account_cards(db: Database, site: Site, api: StripeApi, effective: ss.EffectiveSettings,
                         stored: dict[str, Any], cache: stripe_calls.AccountCache) -> dict[str, dict[str, Any] | None]:
-    """Per mode, the connected account's card, or {"error": …} when Stripe cannot tell (never a broken page)."""
+    """Per mode, the card of the account its credentials belong to (connected, or the saved API keys'
+    own account), or {"error": …} when Stripe cannot tell (never a broken page)."""
     km = site.key_material()
     cards: dict[str, dict[str, Any] | None] = {}
     async with db.transaction() as cur:
@@ -146,7 +168,7 @@ async def account_cards(db: Database, site: Site, api: StripeApi, effective: ss.
     for mode in ss.MODES:
         account_id = effective.modes[mode].account_id
         if not account_id:
-            cards[mode] = None
+            cards[mode] = await _keys_card(api, stored, site, mode, km, cache)
             continue
         card = cache.get(mode, account_id)
         if card is None:
@@ -154,6 +176,24 @@ async def account_cards(db: Database, site: Site, api: StripeApi, effective: ss.
             cache.put(mode, account_id, card)
         cards[mode] = {**card, "reconnect_needed": f"reconnect_needed:{mode}" in reconnect}
     return cards
+
+
+async def _keys_card(api: StripeApi, stored: dict[str, Any], site: Site, mode: ss.Mode, km: Any,
+                     cache: stripe_calls.AccountCache) -> dict[str, Any] | None:
+    """The account manual (or wp-config) keys belong to: what Stripe says for ``GET /v1/account``."""
+    secret = ss.usable_secret(stored, site.config, f"{mode}_secret_key", km)
+    if not secret:
+        return None
+    # Cached under a digest of the key, so new keys are looked up at once and the key is not held twice.
+    slot = "key:" + hashlib.sha256(secret.encode()).hexdigest()
+    card = cache.get(mode, slot)
+    if card is None:
+        try:
+            card = (await stripe_calls.retrieve_account(api, secret)).to_json()
+        except StripeFailure as exc:
+            card = {"account_id": None, "error": str(exc)}
+        cache.put(mode, slot, card)
+    return {**card, "reconnect_needed": False}
 
 
 async def _fetch_card(api: StripeApi, stored: dict[str, Any], site: Site, mode: ss.Mode, account_id: str,

@@ -11,7 +11,7 @@ import stripe
 from stripe import oauth_error
 
 from bridge.config import Platform
-from bridge.errors import StripeFailure
+from bridge.errors import StripeFailure, StripeUnreachable
 from bridge.secret import Secret
 from bridge.stripe_api import StripeApi
 
@@ -39,7 +39,7 @@ class AccountCard:
 
 def _failure(action: str, exc: stripe.StripeError) -> StripeFailure:
     if isinstance(exc, stripe.APIConnectionError):
-        return StripeFailure(f"could not reach Stripe to {action}; nothing was changed")
+        return StripeUnreachable(f"could not reach Stripe to {action}")
     # Stripe's own messages mask keys (sk_test_****abcd); they are safe to show.
     message = exc.user_message or getattr(exc, "description", None) or exc.__class__.__name__
     return StripeFailure(f"Stripe refused to {action}: {message}")

@@ -1,6 +1,8 @@
-"""The webhook events the bridge needs — the eight of FluentCart's settings page, plus the two dispute events
-FluentCart handles but does not list — in one place: the settings page, the Dashboard links and the
-endpoint the bridge registers all use this list."""
+"""The webhook events this site's endpoint carries — the eight of FluentCart's settings page plus the two
+dispute events FluentCart handles but does not list — each with what it does, and Dashboard links.
+
+RECOMMENDED_EVENTS is the one list: the settings page, the endpoint the bridge registers, its ✓/✗ check
+and the Dashboard link all derive from it (plus CONNECT_EVENTS for a mode connected with Connect)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,18 @@ RECOMMENDED_EVENTS: tuple[tuple[str, str], ...] = (
     ("charge.dispute.created", "A payment was disputed: with FluentCart active, its transaction is marked disputed."),
     ("charge.dispute.closed", "A dispute ended: with FluentCart active, the payment is restored (won) or lost."),
 )
+
+# Only a connected account's endpoint needs these: Stripe sends them when the owner disconnects the site.
+CONNECT_EVENTS: tuple[tuple[str, str], ...] = (
+    ("account.application.deauthorized",
+     "The account owner disconnected this site in Stripe: the settings page asks you to connect again."),
+)
+
+
+def endpoint_events(connected: bool) -> tuple[tuple[str, str], ...]:
+    """Every event an endpoint of a mode carries, with what it does."""
+    return RECOMMENDED_EVENTS + CONNECT_EVENTS if connected else RECOMMENDED_EVENTS
+
 
 _DASHBOARD = "https://dashboard.stripe.com"
 

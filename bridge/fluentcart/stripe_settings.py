@@ -345,19 +345,17 @@ def encode_row(settings: Mapping[str, Any]) -> str:
 
 def with_connection(stored: Mapping[str, Any], cfg: WpConfig, mode: Mode, account_id: str, publishable_key: str,
                     access_token: str, km: KeyMaterial) -> dict[str, Any]:
-    """The row after a successful Connect, as FluentCart's Connect save writes it (its path (a)):
-    the token stored encrypted as the mode's secret key, the gateway active, provider connect,
-    and every field covered by a wp-config constant left blank."""
+    """The row after a successful Connect: the token stored encrypted as the mode's secret key (where
+    FluentCart's Connect stores it), provider connect, and every field covered by a wp-config constant
+    left blank. Unlike FluentCart, Payment Activation and the payment mode are left alone: like every
+    other setting on the page they change only when the admin saves (issue 13)."""
     new = merged(stored)
     new.update({
-        "is_active": "yes",
         "provider": "connect",
         f"{mode}_account_id": account_id,
         f"{mode}_publishable_key": publishable_key,
         f"{mode}_secret_key": encrypt_key(access_token, km),
         f"{mode}_is_encrypted": "yes",
-        # As FluentCart's legacy Connect return does: show the admin the tab just connected.
-        "payment_mode": mode,
     })
     for field, constant in CONSTANT_FOR.items():
         if field in DEFAULTS and not field.endswith("webhook_secret") and cfg.is_defined(constant):
@@ -365,16 +363,13 @@ def with_connection(stored: Mapping[str, Any], cfg: WpConfig, mode: Mode, accoun
     return new
 
 
-def without_connection(stored: Mapping[str, Any], mode: Mode) -> dict[str, Any]:
-    """The row after disconnecting ``mode`` (FluentCart's rule): its credentials cleared; the gateway
-    stays active on the other mode if that one is connected, otherwise it is switched off."""
+def without_connection(stored: Mapping[str, Any], mode: Mode, store_mode: Mode) -> dict[str, Any]:
+    """The row after disconnecting ``mode``: its credentials cleared. The only other change is the one
+    the removal forces: when the store takes payments in ``mode`` (its Order Mode), Payment Activation
+    is switched off, because an active gateway without keys would fail every checkout."""
     new = merged(stored)
     new.update({f"{mode}_account_id": "", f"{mode}_publishable_key": "", f"{mode}_secret_key": "",
                 f"{mode}_is_encrypted": "no"})
-    other: Mode = "live" if mode == "test" else "test"
-    if _text(new.get(f"{other}_account_id")):
-        new["payment_mode"] = other
-    else:
+    if mode == store_mode:
         new["is_active"] = "no"
-        new["payment_mode"] = "test"
     return new

@@ -10,7 +10,7 @@ from typing import Any
 
 import stripe
 
-from bridge.errors import StripeFailure
+from bridge.errors import StripeFailure, StripeUnreachable
 from bridge.secret import Secret
 from bridge.stripe_api import StripeApi
 
@@ -26,7 +26,7 @@ class Created:
 
 def _failure(action: str, exc: stripe.StripeError) -> StripeFailure:
     if isinstance(exc, stripe.APIConnectionError):
-        return StripeFailure(f"could not reach Stripe to {action}")
+        return StripeUnreachable(f"could not reach Stripe to {action}")
     # Stripe's own messages mask keys (sk_test_****abcd); they are safe to show.
     message = exc.user_message or getattr(exc, "description", None) or exc.__class__.__name__
     return StripeFailure(f"Stripe refused to {action}: {message}")

@@ -17,18 +17,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridge.fluentcart import stripe_settings as ss
-from bridge.fluentcart.events import RECOMMENDED_EVENTS
+from bridge.fluentcart.events import CONNECT_EVENTS, endpoint_events
 
 CREATED_BY = "fct-bridge"
 SITE_KEY = "fct_bridge_site"
-DEAUTHORIZED = "account.application.deauthorized"
+DEAUTHORIZED = CONNECT_EVENTS[0][0]
 REGISTER = "click “Register the webhook for me”"
 
 
 def required_events(connected: bool) -> list[str]:
-    """The events of the settings page (RECOMMENDED_EVENTS), plus the Connect deauthorization when connected."""
-    events = [name for name, _ in RECOMMENDED_EVENTS]
-    return [*events, DEAUTHORIZED] if connected else events
+    """The events of the settings page's list, the Connect ones only when the mode is connected."""
+    return [name for name, _ in endpoint_events(connected)]
 
 
 def is_ours(endpoint: Mapping[str, Any], site_id: str) -> bool:
@@ -114,40 +113,40 @@ def summary(endpoint: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class CheckLine:
+    """One ✓/✗ line in plain words; ``detail`` holds Stripe's ids for whoever needs them."""
+
     check: str
     ok: bool
     message: str
+    detail: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"check": self.check, "ok": self.ok, "message": self.message}
+        return {"check": self.check, "ok": self.ok, "message": self.message, "detail": self.detail}
 
 
 def check_lines(target: Target, endpoint: Mapping[str, Any] | None, *, secret_held: bool,
                 in_wp_config: bool) -> list[CheckLine]:
-    """Found? enabled? URL? events ⊇ required? secret held? Each with a one-sentence fix when ✗."""
+    """Found? enabled? URL? events ⊇ required? secret held? Each with a one-sentence fix when ✗.
+
+    Without an endpoint there is one cause, so one line: the rest cannot be checked and saying so
+    four times adds nothing."""
     constant = ss.CONSTANT_FOR[f"{target.mode}_webhook_secret"]
     fix = "update the endpoint in the Stripe Dashboard" if in_wp_config else REGISTER
     if endpoint is None:
         create = (f"add it in the Stripe Dashboard and put its signing secret in {constant}" if in_wp_config
-                  else f"{REGISTER} to create one")
-        not_checked = "Not checked: this site has no endpoint at Stripe yet."
-        return [
-            CheckLine("found", False, f"No endpoint created by this site is in your Stripe {target.mode} account; "
-                                      f"{create}."),
-            CheckLine("enabled", False, not_checked),
-            CheckLine("url", False, not_checked),
-            CheckLine("events", False, not_checked),
-            CheckLine("secret", False, not_checked),
-        ]
+                  else f"{REGISTER} to create it")
+        return [CheckLine("found", False, f"This site has no webhook endpoint in your Stripe {target.mode} account "
+                                          f"yet, so Stripe sends it nothing; {create}.")]
     url = str(endpoint.get("url") or "")
     missing = missing_events(endpoint, target.events)
     lines = [
-        CheckLine("found", True, f"This site's endpoint {endpoint.get('id')} is in your Stripe {target.mode} account."),
+        CheckLine("found", True, f"This site's webhook endpoint is in your Stripe {target.mode} account.",
+                  f"Endpoint {endpoint.get('id')}"),
         CheckLine("enabled", True, "The endpoint is enabled.") if endpoint.get("status") == "enabled" else
         CheckLine("enabled", False, f"Stripe has the endpoint disabled, so it sends nothing; {fix} to enable it."),
-        CheckLine("url", True, f"It sends events to {target.url}.") if url == target.url else
+        CheckLine("url", True, "It sends events to this site's webhook URL.", target.url) if url == target.url else
         CheckLine("url", False, f"It sends events to {url}, not to {target.url}; {fix} to point it here."),
-        CheckLine("events", True, f"It sends all {len(target.events)} required events.") if not missing else
+        CheckLine("events", True, _events_ok(target)) if not missing else
         CheckLine("events", False, f"It does not send {', '.join(missing)}; {fix} to add them."),
     ]
     if secret_held:
@@ -160,6 +159,13 @@ def check_lines(target: Target, endpoint: Mapping[str, Any] | None, *, secret_he
         lines.append(CheckLine("secret", False, "This site does not hold the endpoint's signing secret, so its "
                                                 f"deliveries are refused; {REGISTER} to replace the endpoint."))
     return lines
+
+
+def _events_ok(target: Target) -> str:
+    text = f"It sends all {len(target.events)} events listed under “Events the webhook carries”"
+    if DEAUTHORIZED in target.events:
+        return text + "."
+    return text + " (the Connect-only one is not needed with API keys)."
 
 
 def foreign_notes(endpoints: Sequence[Mapping[str, Any]], site_id: str, url: str) -> list[str]:

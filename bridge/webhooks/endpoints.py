@@ -135,7 +135,7 @@ async def register(db: Database, site: Site, api: StripeApi, mode: ss.Mode, url:
                                                           deleted=deleted))
     result = await check(db, site, api, mode, url)
     return {"mode": mode, "action": action, "endpoint_id": endpoint_id, "deleted": deleted,
-            "message": _message(action, mode, endpoint_id, deleted), "check": result}
+            "message": _message(action, mode, deleted), "detail": _detail(endpoint_id, deleted), "check": result}
 
 
 async def _claim(db: Database, site: Site, mode: ss.Mode, interval_s: float) -> None:
@@ -175,14 +175,19 @@ async def _create(db: Database, site: Site, api: StripeApi, secret_key: str, tar
     return endpoint_id
 
 
-def _message(action: str, mode: ss.Mode, endpoint_id: str, deleted: list[str]) -> str:
+def _message(action: str, mode: ss.Mode, deleted: list[str]) -> str:
+    """What happened, in a store owner's words; Stripe's ids go to ``_detail``."""
     text = {
-        "created": f"Webhook endpoint {endpoint_id} was created in Stripe {mode} mode and its signing secret stored.",
-        "recreated": f"Webhook endpoint {endpoint_id} replaced this site's endpoint whose signing secret was lost; "
+        "created": f"The webhook was created at Stripe ({mode} mode) and its signing secret stored.",
+        "recreated": "The webhook was created again at Stripe, because this site had lost its signing secret; "
                      "the new secret is stored.",
-        "repaired": f"Webhook endpoint {endpoint_id} was repaired (URL, events, enabled).",
-        "unchanged": f"Webhook endpoint {endpoint_id} was already set up correctly.",
+        "repaired": "The webhook at Stripe was repaired (its URL, events or enabled state).",
+        "unchanged": "The webhook at Stripe was already set up correctly; nothing was changed.",
     }[action]
     if deleted and action != "recreated":
-        text += f" Removed this site's duplicate endpoints: {', '.join(deleted)}."
+        text += f" This site's {len(deleted)} duplicate webhook endpoint(s) were removed."
     return text
+
+
+def _detail(endpoint_id: str, deleted: list[str]) -> str:
+    return f"Endpoint {endpoint_id}" + (f"; removed {', '.join(deleted)}" if deleted else "")

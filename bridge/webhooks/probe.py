@@ -106,10 +106,10 @@ def verdict(url: str, answer: Answer, sent: bytes, stored: str | None) -> tuple[
         return "not_stored", (f"{url} answered HTTP {answer.status}, but the event did not reach this site's "
                               "database; the URL may lead to another site or server.")
     if stored.encode("utf-8") != sent:
-        return "modified", (f"The test event reached {url} (HTTP {answer.status}) but its body was changed on the "
-                            "way; Stripe's signatures need the body byte for byte.")
-    return "received_unmodified", (f"The test event reached {url} (HTTP {answer.status}) and was received "
-                                   "unmodified, byte for byte.")
+        return "modified", (f"The test event reached {url} (HTTP {answer.status}) but arrived changed: something on "
+                            "the way (a proxy or plugin) alters it, so Stripe's signed events would be refused.")
+    return "received_unmodified", (f"The test event arrived intact at {url} (HTTP {answer.status}), so Stripe's "
+                                   "events will get through.")
 
 
 async def send_probe(db: Database, site: Site, mode: ss.Mode, url: str, *, timeout_s: float) -> dict[str, Any]:

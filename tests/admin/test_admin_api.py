@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient
 from bridge.app import create_app
 from bridge.config import ServiceConfig
 from bridge.site import site_from_config
+from bridge.webhooks.endpoint_rules import required_events
 from bridge.wordpress.wp_config import load_wp_config
 from tests.admin.conftest import PATH, SECRET, ClientFactory
 from tests.conftest import SiteFactory
@@ -28,7 +29,8 @@ async def put(client: TestClient[Any, Any], changes: dict[str, str], **kw: Any) 
 
 
 async def test_the_settings_view_has_every_element_of_the_page(api: tuple[TestSite, TestClient[Any, Any]]) -> None:
-    """Store mode, activation, both modes, the webhook URL, the 10 events and both Add-endpoint links."""
+    """Store mode, activation, both modes, the webhook URL, every event an endpoint carries (each with what it
+    does; the Connect-only one marked) and both Add-endpoint links."""
     _, client = api
 
     response = await client.get(PATH, headers=plugin_headers(SECRET, "GET", PATH))
@@ -37,7 +39,9 @@ async def test_the_settings_view_has_every_element_of_the_page(api: tuple[TestSi
     view = await response.json()
     assert ("test", False, "live") == (view["store_mode"], view["is_active"], view["payment_mode"])
     assert "http://127.0.0.1:8080/?fluent-cart=fct_payment_listener_ipn&method=stripe" == view["webhook_url"]
-    assert 10 == len(view["events"])
+    assert required_events(connected=True) == [event["type"] for event in view["events"]]
+    assert all(event["description"] for event in view["events"])
+    assert required_events(connected=False) == [e["type"] for e in view["events"] if not e["connect_only"]]
     assert view["add_endpoint_links"]["test"].startswith("https://dashboard.stripe.com/test/webhooks/create?events=")
     assert {"test", "live"} == set(view["modes"])
 
@@ -59,6 +63,20 @@ async def test_a_valid_save_writes_the_row_and_returns_the_new_view(
     assert (True, masked) == (settings["is_active"], settings["modes"]["test"]["secret_key"]["masked"])
     [(row,)] = site.sql(f"SELECT meta_value FROM {site.table('fct_meta')}")
     assert keys.secret not in str(row) and '"is_active":"yes"' in str(row)
+
+
+async def test_saved_api_keys_show_the_account_they_belong_to(
+        api: tuple[TestSite, TestClient[Any, Any]], standin: Standin) -> None:  # noqa: F811
+    """After saving working keys (no Connect), the view carries Stripe's card for the keys' own account."""
+    _, client = api
+    keys = standin.new_account()
+
+    response = await put(client, {"test_publishable_key": keys.publishable, "test_secret_key": keys.secret})
+
+    mode = (await response.json())["settings"]["modes"]["test"]
+    assert (None, keys.account_id, True) == (mode["account_id"], mode["account"]["account_id"],
+                                             mode["account"]["charges_enabled"])
+    assert keys.secret not in json.dumps(mode)
 
 
 async def test_a_key_stripe_rejects_is_refused_with_stripes_reason(

@@ -61,6 +61,20 @@ class Sidecar:
         rows = self.site.sql(f"SELECT meta_value FROM {self.site.table('fct_meta')}")
         return json.loads(str(rows[0][0])) if rows else {}
 
+    def seed_stored(self, updates: dict[str, Any]) -> None:
+        """Change fields of the stored Stripe row, as an earlier Save Settings would have."""
+        table, value = self.site.table("fct_meta"), json.dumps({**self.stored(), **updates})
+        if not self.site.sql(f"UPDATE {table} SET meta_value = %s", (value,)) and not self.stored():
+            self.site.sql(f"INSERT INTO {table} (object_type, meta_key, meta_value) "
+                          "VALUES ('option', 'fluent_cart_payment_settings_stripe', %s)", (value,))
+
+    async def set_store_mode(self, mode: str) -> None:
+        """FluentCart's store Order Mode (``order_mode`` in the PHP-serialized store settings)."""
+        value = f'a:1:{{s:10:"order_mode";s:{len(mode)}:"{mode}";}}'
+        self.site.sql(f"INSERT INTO {self.site.table('options')} (option_name, option_value, autoload) "
+                      "VALUES ('fluent_cart_store_settings', %s, 'yes') "
+                      "ON DUPLICATE KEY UPDATE option_value = VALUES(option_value)", (value,))
+
     def exchanges(self) -> int:
         return len(self.standin.requests_to("/oauth/token"))
 

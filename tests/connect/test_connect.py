@@ -23,8 +23,8 @@ async def test_connecting_test_mode_stores_what_fluentcart_uses(sidecar: Sidecar
     assert (200, "connected", "test") == (status, body["status"], body["mode"])
     stored = sidecar.stored()
     account_id = body["account_id"]
-    assert (account_id, "yes", "connect", "yes") == (
-        stored["test_account_id"], stored["is_active"], stored["provider"], stored["test_is_encrypted"])
+    assert (account_id, "connect", "yes") == (
+        stored["test_account_id"], stored["provider"], stored["test_is_encrypted"])
     publishable = sidecar.standin.state.lookup_key(stored["test_publishable_key"])
     assert publishable is not None and (account_id, "publishable") == (publishable.account_id, publishable.kind)
     token = await asyncio.to_thread(
@@ -134,15 +134,28 @@ async def test_a_denial_at_stripe_shows_stripes_message_and_stores_nothing(sidec
 
     status, body = await sidecar.callback(params)
 
-    assert (502, "stripe_error") == (status, body["error"])
+    assert (400, "connect_denied") == (status, body["error"])
     assert "The user denied your request" in body["detail"]
     assert (0, {}) == (sidecar.exchanges(), sidecar.stored())
 
 
-async def test_disconnect_revokes_at_stripe_and_keeps_the_other_mode_active(sidecar: Sidecar) -> None:
-    """Disconnecting test revokes its token at Stripe; live stays connected, so the gateway stays active."""
+async def test_connecting_changes_neither_activation_nor_payment_mode(sidecar: Sidecar) -> None:
+    """Connecting live in a test-mode store leaves Payment Activation off and the payment mode as saved."""
+    sidecar.seed_stored({"is_active": "no", "payment_mode": "test"})
+
+    status, _ = await sidecar.callback(await sidecar.authorize(await sidecar.start("live")))
+
+    stored = sidecar.stored()
+    assert (200, "no", "test") == (status, stored["is_active"], stored["payment_mode"])
+    assert stored["live_account_id"].startswith("acct_")
+
+
+async def test_disconnect_revokes_at_stripe_and_says_nothing_else_changed(sidecar: Sidecar) -> None:
+    """Disconnecting test in a live store revokes its token; live stays connected and active, and the answer says so."""
+    await sidecar.set_store_mode("live")
     test = await sidecar.callback(await sidecar.authorize(await sidecar.start("test")))
     await sidecar.callback(await sidecar.authorize(await sidecar.start("live")))
+    sidecar.seed_stored({"is_active": "yes", "payment_mode": "live"})
     token = await asyncio.to_thread(
         run_fluentcart_php, "echo fct_decrypt_key(stream_get_contents(STDIN));",
         sidecar.stored()["test_secret_key"].encode(),
@@ -154,20 +167,24 @@ async def test_disconnect_revokes_at_stripe_and_keeps_the_other_mode_active(side
     assert (200, "", "", "", "yes", "live") == (status, stored["test_account_id"], stored["test_secret_key"],
                                                   stored["test_publishable_key"], stored["is_active"],
                                                   stored["payment_mode"])
+    assert (False, True) == (body["deactivated"], body["message"].endswith("Nothing else was changed."))
     assert 1 == len(sidecar.standin.requests_to("/oauth/deauthorize"))
     revoked = sidecar.standin.state.lookup_key(token.decode())
     assert revoked is None or revoked.revoked
     assert test[1]["account_id"] not in str(body["settings"])
 
 
-async def test_disconnecting_the_last_mode_deactivates_the_gateway(sidecar: Sidecar) -> None:
-    """FluentCart's rule: with no mode connected, the gateway is switched off and the tab goes back to test."""
+async def test_disconnecting_the_store_modes_account_switches_activation_off_and_says_why(sidecar: Sidecar) -> None:
+    """In a test-mode store, disconnecting test turns Payment Activation off and the answer gives the reason."""
+    await sidecar.callback(await sidecar.authorize(await sidecar.start("test")))
     await sidecar.callback(await sidecar.authorize(await sidecar.start("live")))
+    sidecar.seed_stored({"is_active": "yes", "payment_mode": "test"})
 
-    status, _ = await sidecar.call("POST", "/admin/v1/stripe/connect/live/disconnect")
+    status, body = await sidecar.call("POST", "/admin/v1/stripe/connect/test/disconnect")
 
     stored = sidecar.stored()
-    assert (200, "no", "test") == (status, stored["is_active"], stored["payment_mode"])
+    assert (200, "no", "test", True) == (status, stored["is_active"], stored["payment_mode"], body["deactivated"])
+    assert "Payment Activation was switched off, because the store takes payments in test mode" in body["message"]
 
 
 async def test_start_is_refused_when_the_mode_is_defined_in_wp_config(sidecar: Sidecar) -> None:

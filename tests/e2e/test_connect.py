@@ -41,11 +41,11 @@ def stored(site: E2ESite) -> dict[str, str]:
 
 async def test_an_admin_connects_test_then_live_then_disconnects_test(
         fresh_site: E2ESite, context: BrowserContext) -> None:
-    """Both modes connect through Stripe's authorize page; disconnecting test leaves live connected and active."""
+    """Both modes connect through Stripe's authorize page; disconnecting test leaves live connected."""
     page = await stripe_page(context, fresh_site)
 
     await connect(page, "test")
-    await expect(page.locator("#fct-notice.notice-success")).to_contain_text("Stripe account connected.")
+    await expect(page.locator("#fct-notice.notice-success")).to_contain_text("is connected in test mode.")
     await expect(page.locator("#fct-account-test")).to_be_visible()
     await expect(page.locator("#fct-account-details-test")).to_contain_text("Charges: enabled")
     test_account = stored(fresh_site)["test_account_id"]
@@ -53,6 +53,7 @@ async def test_an_admin_connects_test_then_live_then_disconnects_test(
     await page.screenshot(path=artifact("stripe-connected-test.png"), full_page=True)
 
     await connect(page, "live")
+    await page.click("#fct-tab-live")
     await expect(page.locator("#fct-account-live")).to_be_visible()
     live_account = stored(fresh_site)["live_account_id"]
     assert live_account.startswith("acct_") and live_account != test_account
@@ -66,17 +67,17 @@ async def test_an_admin_connects_test_then_live_then_disconnects_test(
     await page.click("#fct-tab-live")
     await expect(page.locator("#fct-account-id-live")).to_have_text(live_account)
     settings = stored(fresh_site)
-    assert ("", live_account, "yes") == (settings["test_account_id"], settings["live_account_id"],
-                                         settings["is_active"])
+    assert ("", live_account) == (settings["test_account_id"], settings["live_account_id"])
 
 
 async def test_deny_on_the_authorize_page_shows_the_error(fresh_site: E2ESite, context: BrowserContext) -> None:
-    """Deny brings the admin back with Stripe's reason; nothing is stored."""
+    """Deny brings the admin back with the page's own words for it; nothing is stored."""
     page = await stripe_page(context, fresh_site)
 
     await connect(page, "test", decision="deny")
 
-    await expect(page.locator("#fct-notice.notice-error")).to_contain_text("The user denied your request")
+    await expect(page.locator("#fct-notice.notice-warning")).to_contain_text(
+        "Connecting was cancelled on Stripe's page")
     await page.click("#fct-tab-test")
     await expect(page.locator("#fct-connect-test")).to_be_visible()
     assert [] == fresh_site.sql("SELECT id FROM wp_fct_meta")

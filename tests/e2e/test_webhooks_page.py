@@ -1,6 +1,6 @@
 """The webhook tools of the Stripe settings page in a real WordPress, driven in a real Chromium, with the real
 sidecar, MariaDB and the offline Stripe stand-in: register the endpoint, see the check all ✓, send a test
-event through WordPress's own webhook URL and see it received unmodified, and replay a dead event."""
+event through WordPress's own webhook URL and see it arrive intact, and replay a dead event."""
 
 from __future__ import annotations
 
@@ -31,9 +31,10 @@ def webhook_site(fresh_site: E2ESite) -> E2ESite:
     return fresh_site
 
 
-async def standin_account(site: E2ESite) -> dict[str, Any]:
+async def standin_account(site: E2ESite, *, livemode: bool = False) -> dict[str, Any]:
     async with aiohttp.ClientSession() as http, http.post(
-            site["FCT_STANDIN_URL"] + "/_standin/accounts", json={"display_name": "E2E Webhook Shop"}) as answer:
+            site["FCT_STANDIN_URL"] + "/_standin/accounts",
+            json={"display_name": "E2E Webhook Shop", "livemode": livemode}) as answer:
         assert 201 == answer.status
         body: dict[str, Any] = await answer.json()
         return body
@@ -47,7 +48,7 @@ async def standin_endpoints(site: E2ESite, account_id: str) -> list[dict[str, An
 async def test_register_check_test_event_and_replay_from_the_page(webhook_site: E2ESite,
                                                                   context: BrowserContext) -> None:
     """The admin registers the webhook (check all ✓), sends a test event that WordPress forwards byte for byte
-    (reported received unmodified; the health box shows it as the last verified event and the warning goes),
+    (reported as arrived intact; the health box shows it as the last verified event and the warning goes),
     then replays a dead event and the dead count drops."""
     site = webhook_site
     account = await standin_account(site)
@@ -69,7 +70,7 @@ async def test_register_check_test_event_and_replay_from_the_page(webhook_site: 
 
     await page.click("#fct-test-webhook-test")
 
-    await expect(page.locator("#fct-webhook-result-test")).to_contain_text("received unmodified", timeout=SLOW)
+    await expect(page.locator("#fct-webhook-result-test")).to_contain_text("arrived intact", timeout=SLOW)
     probe = await page.locator("#fct-webhook-last-event-test").text_content()
     assert probe and probe.startswith("evt_fctbridge_probe_")
     await expect(page.locator("#fct-webhook-warning-test")).to_have_count(0)
@@ -82,7 +83,9 @@ async def test_register_check_test_event_and_replay_from_the_page(webhook_site: 
     await page.click("#fct-tab-test")
     await expect(page.locator("#fct-webhook-dead-test")).to_have_text("1")
     await expect(page.locator("#fct-dead-events-test")).to_contain_text("evt_e2e_dead_1")
+    await expect(page.locator("#fct-failed-count-test")).to_have_text("1")
 
+    await page.click("#fct-failed-test > summary")
     await page.click("#fct-replay-test")
 
     await expect(page.locator("#fct-webhook-result-test")).to_contain_text("1 event put back in the queue")

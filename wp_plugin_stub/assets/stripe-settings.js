@@ -14,7 +14,17 @@
 
 	const cfg = window.fctBridgeStripe || {};
 	const MODES = ['live', 'test'];
-	const TAB_LABELS = { live: 'Live credentials', test: 'Test credentials' };
+	const TAB_LABELS = { live: 'Live mode', test: 'Test mode' };
+	const MODE_NAMES = { live: 'Live', test: 'Test' };
+	// The Connect return's fixed notice codes (class-fct-bridge-admin-page.php NOTICE_CODES): the URL
+	// carries only a code, never text (issue 11, item 9).
+	const RETURN_NOTICES = {
+		connect_denied: ['warning', 'Connecting was cancelled on Stripe\'s page, so nothing was stored.'],
+		connect_link_refused: ['error', 'This return from Stripe was not accepted: the link expired (after 10 minutes), was already used, or was started by another user. Nothing was stored; click Connect with Stripe to start again.'],
+		connect_not_configured: ['error', 'Connect with Stripe is not set up on the Stripe bridge service, so nothing was stored. Enter your API keys instead.'],
+		connect_failed: ['error', 'Stripe did not complete the connection, so nothing was stored. Click Connect with Stripe to try again; the Stripe bridge\'s log has the details.'],
+		bridge_unavailable: ['error', 'The Stripe bridge service could not be reached, so the connection was not completed. Check that it is running, then connect again.'],
+	};
 	const KINDS = [
 		{ kind: 'publishable_key', slug: 'publishable-key', label: 'Publishable key', secret: false },
 		{ kind: 'secret_key', slug: 'secret-key', label: 'Secret key', secret: true },
@@ -23,7 +33,7 @@
 	const FIELD_LABELS = {
 		is_active: 'Payment Activation',
 		checkout_mode: 'Checkout Mode',
-		payment_mode: 'Credentials tab',
+		payment_mode: 'Payment mode',
 	};
 	MODES.forEach((mode) => {
 		KINDS.forEach((k) => {
@@ -40,7 +50,9 @@
 
 	const els = {};
 	let settings = null;
-	let activeMode = 'live';
+	let activeMode = 'test';
+	// A Connect return's notice, worded once the settings (account, activation) are loaded.
+	let pendingConnected = null;
 	let saving = false;
 	let copyTimer = null;
 
@@ -213,11 +225,6 @@
 		});
 		const header = h('div', { className: 'fct-header' }, [
 			h('h1', { id: 'fct-title', text: 'Stripe' }),
-			h('div', { className: 'fct-activation' }, [
-				els.toggle,
-				h('label', { htmlFor: 'fct-payment-activation', text: 'Payment Activation' }),
-				errorSlot('is_active'),
-			]),
 		]);
 		els.notice = h('div', {
 			id: 'fct-notice',
@@ -236,15 +243,21 @@
 
 	/* ---------------------------------------------------------------- rendering */
 
+	/** The store's Order Mode is the payment mode: FluentCart takes payments with that mode's keys. */
+	function storeMode(data) {
+		return data.store_mode === 'live' ? 'live' : 'test';
+	}
+
 	function render(data) {
 		settings = data;
-		activeMode = data.payment_mode === 'test' ? 'test' : 'live';
+		// Open on the payment mode in use, never on a tab merely viewed or saved last.
+		activeMode = storeMode(data);
 		els.toggle.checked = data.is_active === true;
 		els.toggle.disabled = false;
 
 		const view = els.view;
 		view.textContent = '';
-		view.appendChild(modeBanner(data.store_mode));
+		view.appendChild(modeBanner(storeMode(data)));
 
 		const form = h('form', {
 			id: 'fct-settings-form',
@@ -252,54 +265,98 @@
 			attrs: { autocomplete: 'off' },
 			on: { submit: onSave },
 		});
-		form.appendChild(tabs());
+		form.appendChild(tabs(storeMode(data)));
 		MODES.forEach((mode) => form.appendChild(panel(mode, isObject(data.modes) ? data.modes[mode] || {} : {})));
-		form.appendChild(checkoutMode(data.checkout_mode === 'hosted' ? 'hosted' : 'onsite'));
 		form.appendChild(webhookSection(data));
+		form.appendChild(checkoutMode(data.checkout_mode === 'hosted' ? 'hosted' : 'onsite'));
 		els.saveButton = h('button', {
 			type: 'submit',
 			id: 'fct-save',
 			className: 'button button-primary',
 			text: 'Save Settings',
 		});
+		form.appendChild(activation());
 		form.appendChild(h('p', { className: 'submit fct-submit' }, [els.saveButton]));
 		view.appendChild(form);
-		selectTab(activeMode, false);
+		selectTab(activeMode);
+		if (pendingConnected) {
+			showConnectedNotice(pendingConnected, data);
+			pendingConnected = null;
+		}
 	}
 
-	function modeBanner(storeMode) {
-		if (storeMode === 'live') {
-			return h('p', { id: 'fct-mode-banner', className: 'fct-mode-note', text: 'Your store is in Live mode.' });
+	function modeBanner(mode) {
+		const text = 'Payment mode: ' + MODE_NAMES[mode] + '. The store\'s Order Mode is ' + MODE_NAMES[mode] +
+			', so Stripe takes payments with the ' + mode + ' credentials.';
+		if (mode === 'live') {
+			return h('p', { id: 'fct-mode-banner', className: 'fct-mode-note' }, [h('strong', { text: text })]);
 		}
 		return h('div', { id: 'fct-mode-banner', className: 'notice notice-warning inline' }, [
-			h('p', { text: 'Your store is in Test mode — switch the store\'s Order Mode to Live for real transactions.' }),
+			h('p', {}, [
+				h('strong', { text: text }),
+				' No real money moves; switch the store\'s Order Mode to Live for real transactions.',
+			]),
 		]);
 	}
 
-	function tabs() {
+	/** Step 4: Payment Activation, right above Save Settings (the guide's order). */
+	function activation() {
+		return h('fieldset', { id: 'fct-activation-step', className: 'fct-section fct-activation' }, [
+			h('legend', { text: '3. Payment Activation' }),
+			h('p', {}, [
+				els.toggle,
+				h('label', { htmlFor: 'fct-payment-activation', text: ' Offer Stripe at checkout' }),
+			]),
+			h('p', { className: 'description', text: 'Takes effect when you click Save Settings, like every setting on this page.' }),
+			errorSlot('is_active'),
+		]);
+	}
+
+	/** After a Connect return: what changed (only the mode's account) and what the admin does next. */
+	function showConnectedNotice(mode, data) {
+		const modeData = isObject(data.modes) && isObject(data.modes[mode]) ? data.modes[mode] : {};
+		if (!modeData.account_id) {
+			hideNotice(); // A link claiming a connection the settings do not show: say nothing.
+			return;
+		}
+		const account = ' ' + String(modeData.account_id);
+		let next;
+		if (mode !== storeMode(data)) {
+			next = 'The store is in ' + storeMode(data) + ' mode, so this account takes payments once the store\'s Order Mode is ' + MODE_NAMES[mode] + '.';
+		} else if (data.is_active === true) {
+			next = 'Payment Activation is on, so ' + mode + ' payments now go to this account.';
+		} else {
+			next = 'Payment Activation is still off: switch it on and click Save Settings to take ' + mode + ' payments.';
+		}
+		showNotice('success', 'Stripe account' + account + ' is connected in ' + mode + ' mode. Nothing else was changed. ' + next);
+	}
+
+	function tabs(inUse) {
 		const list = h('div', {
 			className: 'fct-tabs',
-			attrs: { role: 'tablist', 'aria-label': 'Stripe credentials' },
+			attrs: { role: 'tablist', 'aria-label': 'Stripe credentials per mode' },
 		});
 		MODES.forEach((mode) => {
 			list.appendChild(h('button', {
 				type: 'button',
 				id: 'fct-tab-' + mode,
 				className: 'fct-tab',
-				text: TAB_LABELS[mode],
 				attrs: { role: 'tab', 'aria-controls': 'fct-panel-' + mode, 'data-mode': mode },
 				on: {
-					click: () => selectTab(mode, true),
+					click: () => selectTab(mode),
 					keydown: (event) => {
 						if (event.key === 'ArrowLeft' || event.key === 'ArrowRight') {
 							event.preventDefault();
 							const other = mode === 'live' ? 'test' : 'live';
-							selectTab(other, true);
+							selectTab(other);
 							byId('fct-tab-' + other).focus();
 						}
 					},
 				},
-			}));
+			}, [
+				TAB_LABELS[mode],
+				mode === inUse ? h('span', { id: 'fct-tab-in-use', className: 'fct-badge', text: 'payment mode' }) : null,
+			]));
 		});
 		return h('div', { className: 'fct-tabs-wrap' }, [
 			list,
@@ -307,8 +364,8 @@
 		]);
 	}
 
-	/** Show a tab's panel; the active tab is the payment_mode that Save Settings sends. */
-	function selectTab(mode, byUser) {
+	/** Show a tab's panel. Viewing a tab changes nothing: the payment mode is the store's Order Mode. */
+	function selectTab(mode) {
 		activeMode = mode;
 		MODES.forEach((m) => {
 			const tab = byId('fct-tab-' + m);
@@ -329,10 +386,12 @@
 			}
 		}
 		const hint = byId('fct-payment-mode-hint');
-		if (hint && byUser && settings && mode !== settings.payment_mode) {
-			hint.textContent = 'Stripe will use the ' + mode + ' credentials once you click Save Settings.';
+		const inUse = settings ? storeMode(settings) : mode;
+		if (hint && mode === inUse) {
+			hint.textContent = 'These are the credentials payments use now.';
 		} else if (hint) {
-			hint.textContent = 'The selected tab is the mode Stripe uses (Payment Mode); switching tabs takes effect when you save.';
+			hint.textContent = 'Not in use: the store is in ' + inUse + ' mode. You can set up ' + mode +
+				' here ahead of time; viewing or saving this tab does not change the payment mode.';
 		}
 	}
 
@@ -344,10 +403,13 @@
 			attrs: { role: 'tabpanel', 'aria-labelledby': 'fct-tab-' + mode },
 		});
 		const wpConfig = data.defined_in_wp_config === true;
+		node.appendChild(h('h3', { className: 'fct-step', text: '1. Stripe account' }));
 		if (wpConfig) {
 			node.appendChild(wpConfigBox(mode, data));
 		} else if (data.account_id) {
 			node.appendChild(accountCard(mode, data));
+		} else if (isObject(data.account)) {
+			node.appendChild(keysAccountCard(mode, data.account));
 		} else {
 			node.appendChild(connectCard(mode));
 		}
@@ -385,11 +447,28 @@
 
 	function wpConfigBox(mode, data) {
 		const secret = isObject(data.secret_key) ? data.secret_key : {};
+		const account = isObject(data.account) ? data.account : null;
 		return h('div', { id: 'fct-wpconfig-' + mode, className: 'fct-card fct-wpconfig' }, [
 			h('p', { className: 'fct-card-title' }, [h('strong', { text: 'API keys defined in wp-config.php' })]),
 			h('p', { className: 'description', text: 'These keys are defined in wp-config.php and can only be changed there.' }),
+			account && account.account_id ? accountLine(mode, account.account_id) : null,
+			account ? accountDetails(mode, account) : null,
 			readOnlyRow('Publishable key', data.publishable_key, data.publishable_source, mode + '_publishable_key'),
 			readOnlyRow('Secret key', secret.masked, secret.source, mode + '_secret_key'),
+		]);
+	}
+
+	function accountLine(mode, accountId) {
+		return h('p', {}, ['Account: ', h('code', { id: 'fct-account-id-' + mode, text: String(accountId) })]);
+	}
+
+	/** The account saved API keys belong to, as Stripe reports it (GET /v1/account with the key). */
+	function keysAccountCard(mode, account) {
+		return h('div', { id: 'fct-account-' + mode, className: 'fct-card fct-account' }, [
+			h('p', { className: 'fct-card-title' }, [h('strong', { text: 'Stripe account of your API keys' })]),
+			account.account_id ? accountLine(mode, account.account_id) : null,
+			accountDetails(mode, account),
+			h('p', { className: 'description', text: 'Another account: enter its keys below and save.' }),
 		]);
 	}
 
@@ -400,10 +479,8 @@
 		}
 		const yesNo = (value) => (value === true ? 'enabled' : 'not enabled');
 		return h('ul', { id: 'fct-account-details-' + mode, className: 'fct-account-details' }, [
-			h('li', { text: 'Name: ' + (account.display_name || '—') }),
-			h('li', { text: 'Email: ' + (account.email || '—') }),
-			h('li', { text: 'Charges: ' + yesNo(account.charges_enabled) }),
-			h('li', { text: 'Payouts: ' + yesNo(account.payouts_enabled) }),
+			h('li', { text: 'Name: ' + (account.display_name || '—') + ' · Email: ' + (account.email || '—') }),
+			h('li', { text: 'Charges: ' + yesNo(account.charges_enabled) + ' · Payouts: ' + yesNo(account.payouts_enabled) }),
 		]);
 	}
 
@@ -411,7 +488,7 @@
 		const reconnect = data.reconnect_needed === true;
 		return h('div', { id: 'fct-account-' + mode, className: 'fct-card fct-account' }, [
 			h('p', { className: 'fct-card-title' }, [h('strong', { text: 'Connected Stripe account' })]),
-			h('p', {}, ['Account: ', h('code', { id: 'fct-account-id-' + mode, text: String(data.account_id) })]),
+			accountLine(mode, data.account_id),
 			accountDetails(mode, isObject(data.account) ? data.account : {}),
 			reconnect ? h('p', {
 				id: 'fct-reconnect-' + mode,
@@ -449,8 +526,13 @@
 	}
 
 	function manualKeys(mode, data, wpConfig) {
-		const section = h('div', { className: 'fct-manual-keys' }, [
-			h('h3', { text: (mode === 'live' ? 'Live' : 'Test') + ' API keys' }),
+		const section = h('details', {
+			id: 'fct-keys-' + mode,
+			className: 'fct-manual-keys',
+			// Folded once an account is known (connected, or these keys' own): the card says which.
+			open: !data.account_id && !(isObject(data.account) && data.account.account_id),
+		}, [
+			h('summary', { text: MODE_NAMES[mode] + ' API keys and webhook signing secret' + (data.account_id ? ' (Connect manages the keys)' : '') }),
 			h('p', { className: 'description', text: 'Secret values are never shown. Leave a secret field empty to keep the stored value.' }),
 		]);
 		KINDS.forEach((k) => {
@@ -557,11 +639,12 @@
 		]));
 	}
 
+	/** The webhook URL (the same for both modes) and, folded, the steps to add the endpoint by hand. */
 	function webhookSection(data) {
-		const events = Array.isArray(data.events) ? data.events : [];
+		const events = Array.isArray(data.events) ? data.events.filter(isObject) : [];
 		els.copyStatus = h('span', { id: 'fct-copy-status', className: 'fct-copy-status', attrs: { role: 'status', 'aria-live': 'polite' } });
 		return h('div', { id: 'fct-webhook', className: 'fct-section' }, [
-			h('h2', { text: 'Webhook' }),
+			h('h2', { text: 'Webhook URL and events (both modes)' }),
 			h('p', { className: 'fct-webhook-line' }, [
 				h('span', { id: 'fct-webhook-url-label', text: 'Webhook URL: ' }),
 				h('code', { id: 'fct-webhook-url', text: typeof data.webhook_url === 'string' ? data.webhook_url : '', attrs: { 'aria-labelledby': 'fct-webhook-url-label' } }),
@@ -577,28 +660,34 @@
 				' ',
 				els.copyStatus,
 			]),
-			h('h3', { text: 'How to configure?' }),
-			h('ol', { className: 'fct-steps' }, [
-				h('li', {}, [
-					'In the Stripe Dashboard go to Developers > Webhooks > ',
-					h('a', {
-						id: 'fct-add-endpoint',
-						target: '_blank',
-						rel: 'noopener',
-						text: 'Add endpoint',
-						title: 'Opens the Stripe Dashboard in a new tab',
-					}),
-					'.',
+			h('details', { id: 'fct-webhook-manual', className: 'fct-webhook-manual' }, [
+				h('summary', { text: 'How to configure? (by hand, instead of “Register the webhook for me”)' }),
+				h('ol', { className: 'fct-steps' }, [
+					h('li', {}, [
+						'In the Stripe Dashboard go to Developers > Webhooks > ',
+						h('a', {
+							id: 'fct-add-endpoint',
+							target: '_blank',
+							rel: 'noopener',
+							text: 'Add endpoint',
+							title: 'Opens the Stripe Dashboard in a new tab',
+						}),
+						'.',
+					]),
+					h('li', { text: 'Enter the Webhook URL shown above.' }),
+					h('li', { text: 'Select the events listed under “Events the webhook carries”.' }),
+					h('li', { text: 'Copy the endpoint\'s signing secret (whsec_…) into Webhook signing secret, then click Save Settings.' }),
 				]),
-				h('li', { text: 'Enter the Webhook URL shown above.' }),
-				h('li', {}, [
-					'Select these events:',
-					h('ul', { id: 'fct-events', className: 'fct-events' }, events.filter(isObject).map((event) => h('li', {}, [
-						h('code', { text: String(event.type || '') }),
-						event.description ? ' — ' + String(event.description) : '',
-					]))),
-				]),
-				h('li', { text: 'Copy the endpoint\'s signing secret (whsec_…) into Webhook signing secret above, then click Save Settings.' }),
+			]),
+			h('details', { id: 'fct-events-details', className: 'fct-webhook-manual' }, [
+				h('summary', { id: 'fct-events-title', text: 'Events the webhook carries (' + events.length + ')' }),
+				h('ul', { id: 'fct-events', className: 'fct-events', attrs: { 'aria-labelledby': 'fct-events-title' } }, events.map((event) => h('li', {
+					attrs: { 'data-event': String(event.type || '') },
+				}, [
+					h('code', { text: String(event.type || '') }),
+					event.description ? ' — ' + String(event.description) : '',
+					event.connect_only === true ? h('em', { text: ' (only for an account connected with Connect with Stripe)' }) : null,
+				]))),
 			]),
 		]);
 	}
@@ -610,7 +699,8 @@
 		const changes = {
 			is_active: els.toggle.checked ? 'yes' : 'no',
 			checkout_mode: checked ? checked.value : (settings.checkout_mode === 'hosted' ? 'hosted' : 'onsite'),
-			payment_mode: activeMode,
+			// FluentCart remembers a tab; keep it on the mode in use so its own page agrees.
+			payment_mode: storeMode(settings),
 		};
 		MODES.forEach((mode) => {
 			KINDS.forEach((k) => {
@@ -696,8 +786,12 @@
 	}
 
 	function disconnect(mode, button) {
+		const deactivates = settings && settings.is_active === true && storeMode(settings) === mode;
+		const consequence = deactivates
+			? ' The store takes payments in ' + mode + ' mode, so Payment Activation will be switched off.'
+			: ' Nothing else changes: the store takes payments in ' + storeMode(settings || {}) + ' mode.';
 		// eslint-disable-next-line no-alert
-		if (!window.confirm('Disconnect the Stripe account from ' + mode + ' mode? ' + mode.charAt(0).toUpperCase() + mode.slice(1) + ' payments stop until you connect again or enter API keys.')) {
+		if (!window.confirm('Disconnect the Stripe account from ' + mode + ' mode? ' + MODE_NAMES[mode] + ' payments stop until you connect again or enter API keys.' + consequence)) {
 			return;
 		}
 		button.disabled = true;
@@ -710,7 +804,7 @@
 				} else {
 					load();
 				}
-				showNotice('success', 'Stripe account disconnected.');
+				showNotice('success', typeof body.message === 'string' && body.message ? body.message : 'Stripe account disconnected.');
 				return;
 			}
 			if (res.status === 404 || res.status === 501) {
@@ -787,11 +881,10 @@
 
 	buildSkeleton();
 	if (isObject(cfg.notice)) {
-		const message = typeof cfg.notice.message === 'string' ? cfg.notice.message : '';
-		if (cfg.notice.type === 'connected') {
-			showNotice('success', 'Stripe account connected.' + (message ? ' ' + message : ''));
-		} else {
-			showNotice('error', 'Stripe Connect failed' + (message ? ': ' + message : '.'));
+		if (cfg.notice.code === 'connected' && MODES.indexOf(cfg.notice.mode) !== -1) {
+			pendingConnected = cfg.notice.mode; // Worded once the settings show the account.
+		} else if (RETURN_NOTICES[cfg.notice.code]) {
+			showNotice(RETURN_NOTICES[cfg.notice.code][0], RETURN_NOTICES[cfg.notice.code][1]);
 		}
 	}
 	load();

@@ -32,7 +32,7 @@
 		function renderHealth(health) {
 			const box = els.health;
 			box.textContent = '';
-			box.appendChild(h('p', { className: 'fct-card-title' }, [h('strong', { text: 'Webhook health' })]));
+			box.appendChild(h('p', { className: 'fct-card-title' }, [h('strong', { text: 'Deliveries from Stripe' })]));
 			if (!isObject(health)) {
 				box.appendChild(h('p', { className: 'description', text: 'Not available right now.' }));
 				return;
@@ -43,23 +43,28 @@
 				]));
 			}
 			const verified = health.last_verified_event ? [
-				'Last verified event: ',
-				h('code', { id: 'fct-webhook-last-event-' + mode, text: String(health.last_verified_event) }),
-				' at ' + when(health.last_verified_at),
-			] : ['Last verified event: none yet'];
+				'Last genuine event from Stripe: ' + when(health.last_verified_at),
+				h('span', { className: 'fct-detail' }, [
+					' (Stripe event id ',
+					h('code', { id: 'fct-webhook-last-event-' + mode, text: String(health.last_verified_event) }),
+					')',
+				]),
+			] : ['Last genuine event from Stripe: none yet'];
 			// Counts per reason code only: the sidecar keeps no request text of a refused delivery.
 			const counts = Object.entries(health.refused || {}).map(([code, n]) => code + ' × ' + (Number(n) || 0));
 			const refused = health.last_rejected_at ? [
 				'Last refused delivery: ' + when(health.last_rejected_at) + ' — ',
 				h('code', { text: String(health.last_rejected_reason || '') }),
-				' (refused since the sidecar started: ' + counts.join(', ') + ')',
+				h('span', { className: 'fct-detail' }, [' (refused since the sidecar started: ' + counts.join(', ') + ')']),
 			] : ['Last refused delivery: none'];
 			box.appendChild(h('ul', { className: 'fct-health-facts' }, [
 				h('li', { id: 'fct-webhook-last-verified-' + mode }, verified),
 				h('li', { id: 'fct-webhook-last-rejected-' + mode }, refused),
-				h('li', {}, ['Pending: ', h('span', { id: 'fct-webhook-pending-' + mode, text: String(Number(health.pending) || 0) })]),
-				h('li', {}, ['Dead: ', h('span', { id: 'fct-webhook-dead-' + mode, text: String(Number(health.dead) || 0) })]),
-				h('li', {}, ['Ignored, not this store\'s: ', h('span', { id: 'fct-webhook-foreign-' + mode, text: String(Number(health.ignored_not_this_store) || 0) })]),
+				h('li', {}, [
+					'Waiting to be applied: ', h('span', { id: 'fct-webhook-pending-' + mode, text: String(Number(health.pending) || 0) }),
+					'; failed after every retry: ', h('span', { id: 'fct-webhook-dead-' + mode, text: String(Number(health.dead) || 0) }),
+				]),
+				h('li', {}, ['Ignored as not this store\'s (other apps on the same Stripe account): ', h('span', { id: 'fct-webhook-foreign-' + mode, text: String(Number(health.ignored_not_this_store) || 0) })]),
 			]));
 		}
 
@@ -78,6 +83,7 @@
 					h('span', { className: 'fct-check-mark', text: ok ? '✓' : '✗', attrs: { 'aria-hidden': 'true' } }),
 					h('span', { className: 'screen-reader-text', text: ok ? 'OK: ' : 'Problem: ' }),
 					' ' + String(line.message || ''),
+					line.detail ? h('span', { className: 'fct-detail', text: ' (' + String(line.detail) + ')' }) : null,
 				]));
 			});
 			(isObject(check) && Array.isArray(check.notes) ? check.notes : []).forEach((note) => {
@@ -86,9 +92,17 @@
 			list.hidden = list.childNodes.length === 0;
 		}
 
-		function showResult(kind, text) {
+		function showResult(kind, text, detail) {
 			els.result.className = 'fct-webhook-result fct-result-' + kind;
 			els.result.textContent = text;
+			if (detail) {
+				els.result.appendChild(h('span', { className: 'fct-detail', text: ' (' + String(detail) + ')' }));
+			}
+		}
+
+		function clearResult() {
+			els.result.className = 'fct-webhook-result';
+			els.result.textContent = '';
 		}
 
 		function setBusy(value) {
@@ -112,8 +126,14 @@
 		}
 
 		function check() {
+			if (busy) {
+				return;
+			}
+			// The buttons wait for Stripe's answer: say so instead of greying them out without a word.
+			showResult('info', 'Checking the ' + mode + ' webhook at Stripe…');
 			run('GET', 'stripe/webhooks/' + mode, undefined, (res, body) => {
 				if (res.ok) {
+					clearResult();
 					renderCheck(body);
 					return;
 				}
@@ -125,7 +145,7 @@
 			showResult('info', 'Registering the webhook at Stripe…');
 			run('POST', 'stripe/webhooks/' + mode + '/register', undefined, (res, body) => {
 				if (res.ok) {
-					showResult('success', String(body.message || 'The webhook is registered.'));
+					showResult('success', String(body.message || 'The webhook is registered.'), body.detail);
 					// The signing secret is stored now, so a test event can be sent.
 					els.test.setAttribute('data-unavailable', 'false');
 					els.test.disabled = false;
@@ -171,6 +191,7 @@
 			if (!events.length) {
 				list.appendChild(h('li', { className: 'fct-dead-none', text: 'No dead events.' }));
 			}
+			els.deadCount.textContent = events.length >= 20 ? '20 or more' : String(events.length);
 			els.replay.setAttribute('data-unavailable', events.length ? 'false' : 'true');
 			els.replay.disabled = busy || !events.length;
 		}
@@ -224,6 +245,7 @@
 		els.check = h('ul', { id: 'fct-webhook-check-' + mode, className: 'fct-webhook-check', hidden: true });
 		els.dead = h('ul', { id: 'fct-dead-events-' + mode, className: 'fct-dead-events' });
 		els.replay = button('fct-replay-' + mode, 'Replay all dead events', replayAll, true);
+		els.deadCount = h('span', { id: 'fct-failed-count-' + mode, text: '…' });
 
 		let hint = '';
 		if (!hasKey) {
@@ -237,17 +259,20 @@
 		});
 
 		const card = h('div', { id: 'fct-webhook-tools-' + mode, className: 'fct-card fct-webhook-tools' }, [
-			h('h3', { text: label + ' webhook' }),
-			els.health,
+			h('h3', { className: 'fct-step', text: '2. Webhook (' + label + ' mode)' }),
+			h('p', { className: 'description', text: 'Stripe tells this site about payments, refunds and subscriptions through a webhook.' }),
 			h('p', { className: 'fct-card-actions' }, [els.register, ' ', els.test, ' ', els.recheck]),
 			hint ? h('p', { className: 'description', text: hint }) : null,
 			els.testHint,
 			els.result,
 			els.check,
-			h('h4', { text: 'Failed events' }),
-			h('p', { className: 'description', text: 'Events that could not be applied after every retry. Replaying puts them back in the queue.' }),
-			els.dead,
-			h('p', {}, [els.replay]),
+			els.health,
+			h('details', { id: 'fct-failed-' + mode, className: 'fct-failed-events' }, [
+				h('summary', {}, ['Failed events (', els.deadCount, ')']),
+				h('p', { className: 'description', text: 'Events that could not be applied after every retry. Replaying puts them back in the queue.' }),
+				els.dead,
+				h('p', {}, [els.replay]),
+			]),
 		]);
 
 		renderHealth(isObject(data.webhook_health) ? data.webhook_health : null);

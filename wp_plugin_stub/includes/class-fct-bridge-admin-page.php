@@ -25,6 +25,9 @@ class FCT_Bridge_Admin_Page {
 	/** FluentCart's own admin menu slug. */
 	const FLUENTCART_MENU_SLUG = 'fluent-cart';
 
+	/** The notices a Connect return may ask for; assets/stripe-settings.js words each. */
+	const NOTICE_CODES = array( 'connected', 'connect_denied', 'connect_link_refused', 'connect_not_configured', 'connect_failed', 'bridge_unavailable' );
+
 	/** Capability required for every page. */
 	const CAPABILITY = 'manage_options';
 
@@ -37,14 +40,20 @@ class FCT_Bridge_Admin_Page {
 		return defined( 'FLUENTCART_VERSION' ) || class_exists( 'FluentCart\App\App' );
 	}
 
+	/** FluentCart's own script handle that creates its admin JS hooks (`$slug . '_global_admin_hooks'`). */
+	const FLUENTCART_HOOKS_HANDLE = 'fluent-cart_global_admin_hooks';
+
 	/**
 	 * Register the menus (on `admin_menu`, late so FluentCart's parent menu exists).
+	 *
+	 * With FluentCart active, FluentCart's own Settings › Payment Settings › Stripe › Manage leads to the
+	 * Stripe page (assets/fluentcart-route.js), so the page is registered without a menu entry of its own:
+	 * no second payment-settings list, no second Stripe entry.
 	 */
 	public function register_menus() {
 		if ( self::fluentcart_active() ) {
-			$parent = self::FLUENTCART_MENU_SLUG;
-			add_submenu_page( $parent, __( 'Payment Settings (Stripe Bridge)', 'fct-bridge' ), __( 'Stripe Bridge', 'fct-bridge' ), self::CAPABILITY, self::MENU_SLUG, array( $this, 'render_settings_page' ) );
-			add_submenu_page( $parent, __( 'Stripe', 'fct-bridge' ), __( 'Stripe (Bridge)', 'fct-bridge' ), self::CAPABILITY, self::STRIPE_SLUG, array( $this, 'render_stripe_page' ) );
+			// Parent '': a registered page without a menu entry.
+			add_submenu_page( '', __( 'Stripe', 'fct-bridge' ), __( 'Stripe', 'fct-bridge' ), self::CAPABILITY, self::STRIPE_SLUG, array( $this, 'render_stripe_page' ) );
 			return;
 		}
 
@@ -85,32 +94,85 @@ class FCT_Bridge_Admin_Page {
 		$data = array(
 			'restUrl'     => esc_url_raw( rest_url( FCT_Bridge_REST_Controller::REST_NAMESPACE . '/' ) ),
 			'nonce'       => wp_create_nonce( 'wp_rest' ),
-			'overviewUrl' => esc_url_raw( admin_url( 'admin.php?page=' . self::MENU_SLUG ) ),
+			'overviewUrl' => esc_url_raw( self::payment_settings_url() ),
 			'notice'      => self::redirect_notice(),
 		);
 		wp_add_inline_script( 'fct-bridge-stripe-settings', 'window.fctBridgeStripe = ' . wp_json_encode( $data ) . ';', 'before' );
 	}
 
 	/**
-	 * The notice a Connect return asked for (`&fct_notice=connected|error&fct_message=…`), or null.
+	 * On FluentCart's admin app (its `fluent_cart/loading_app` action, fired before its scripts are
+	 * enqueued): the route filter that sends Stripe's Manage to the bridge's Stripe page.
+	 */
+	public function enqueue_fluentcart_route() {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			return;
+		}
+		$base = plugin_dir_url( FCT_BRIDGE_PLUGIN_FILE ) . 'assets/';
+		wp_enqueue_script( 'fct-bridge-fluentcart-route', $base . 'fluentcart-route.js', array( self::FLUENTCART_HOOKS_HANDLE ), FCT_BRIDGE_VERSION, true );
+		$data = array( 'stripeUrl' => esc_url_raw( admin_url( 'admin.php?page=' . self::STRIPE_SLUG ) ) );
+		wp_add_inline_script( 'fct-bridge-fluentcart-route', 'window.fctBridgeFluentCart = ' . wp_json_encode( $data ) . ';', 'before' );
+	}
+
+	/**
+	 * The browser title of the Stripe page, which WordPress cannot take from a menu entry it does not have.
 	 *
-	 * @return array|null `array( 'type' => string, 'message' => string )`.
+	 * @param string $admin_title The title WordPress built.
+	 * @return string
+	 */
+	public static function admin_title( $admin_title ) {
+		if ( self::fluentcart_active() && self::STRIPE_SLUG === self::current_page() ) {
+			return __( 'Stripe', 'fct-bridge' ) . ' ' . $admin_title;
+		}
+		return $admin_title;
+	}
+
+	/**
+	 * Where "Payment Settings" leads: FluentCart's own list when it is active, else the bridge's.
+	 *
+	 * @return string
+	 */
+	public static function payment_settings_url() {
+		if ( self::fluentcart_active() ) {
+			return admin_url( 'admin.php?page=' . self::FLUENTCART_MENU_SLUG . '#/settings/payments' );
+		}
+		return admin_url( 'admin.php?page=' . self::MENU_SLUG );
+	}
+
+	/**
+	 * The notice a Connect return asked for (`&fct_notice=<code>&fct_mode=test|live`), or null.
+	 *
+	 * Only codes from NOTICE_CODES are accepted; the page has its own words for each, so a link cannot
+	 * put text into the page.
+	 *
+	 * @return array|null `array( 'code' => string, 'mode' => 'test'|'live'|'' )`.
 	 */
 	private static function redirect_notice() {
-		// phpcs:disable WordPress.Security.NonceVerification.Recommended -- display only; shown with textContent.
+		// phpcs:disable WordPress.Security.NonceVerification.Recommended -- display only: a fixed code picks a fixed text.
 		if ( ! isset( $_GET['fct_notice'] ) || ! is_string( $_GET['fct_notice'] ) ) {
 			return null;
 		}
-		$type = sanitize_key( wp_unslash( $_GET['fct_notice'] ) );
-		if ( 'connected' !== $type && 'error' !== $type ) {
+		$code = sanitize_key( wp_unslash( $_GET['fct_notice'] ) );
+		if ( ! in_array( $code, self::NOTICE_CODES, true ) ) {
 			return null;
 		}
-		$message = isset( $_GET['fct_message'] ) && is_string( $_GET['fct_message'] ) ? sanitize_text_field( wp_unslash( $_GET['fct_message'] ) ) : '';
+		$mode = isset( $_GET['fct_mode'] ) && is_string( $_GET['fct_mode'] ) ? sanitize_key( wp_unslash( $_GET['fct_mode'] ) ) : '';
 		// phpcs:enable
 		return array(
-			'type'    => $type,
-			'message' => mb_substr( $message, 0, 300 ),
+			'code' => $code,
+			'mode' => in_array( $mode, array( 'test', 'live' ), true ) ? $mode : '',
 		);
+	}
+
+	/**
+	 * WordPress removes these from the address bar once the page is shown (`wp_admin_canonical_url`),
+	 * so a reload does not show the Connect notice again.
+	 *
+	 * @param string[] $args Removable query arguments.
+	 * @return string[]
+	 */
+	public static function removable_query_args( $args ) {
+		return array_merge( $args, array( 'fct_notice', 'fct_mode', 'fct_message' ) );
 	}
 
 	/**
@@ -195,7 +257,7 @@ class FCT_Bridge_Admin_Page {
 		?>
 		<div class="wrap fct-bridge-wrap">
 			<p class="fct-breadcrumb">
-				<a href="<?php echo esc_url( admin_url( 'admin.php?page=' . self::MENU_SLUG ) ); ?>"><?php esc_html_e( 'Payment Settings', 'fct-bridge' ); ?></a>
+				<a id="fct-breadcrumb-payment-settings" href="<?php echo esc_url( self::payment_settings_url() ); ?>"><?php esc_html_e( 'Payment Settings', 'fct-bridge' ); ?></a>
 			</p>
 			<div id="fct-bridge-stripe-app" class="fct-bridge-app">
 				<h1><?php esc_html_e( 'Stripe', 'fct-bridge' ); ?></h1>

@@ -102,46 +102,41 @@ class FCT_Bridge_Front_Routes {
 
 		$client = new FCT_Bridge_Client();
 		$result = $client->admin_request( 'POST', '/admin/v1/stripe/connect/callback', (object) $args );
-
-		if ( is_wp_error( $result ) ) {
-			$notice  = 'error';
-			$message = $result->get_error_message();
-		} else {
-			$ok      = $result['status'] >= 200 && $result['status'] < 300;
-			$notice  = $ok ? 'connected' : 'error';
-			$message = self::message_from( $result['body'] );
-			if ( '' === $message && ! $ok ) {
-				/* translators: %d: HTTP status code. */
-				$message = sprintf( __( 'The Stripe bridge answered with HTTP %d.', 'fct-bridge' ), $result['status'] );
-			}
+		$code   = self::notice_code( $result );
+		$query  = array(
+			'page'       => FCT_Bridge_Admin_Page::STRIPE_SLUG,
+			'fct_notice' => $code,
+		);
+		if ( 'connected' === $code ) {
+			$query['fct_mode'] = is_object( $result['body'] ) && isset( $result['body']->mode ) && 'live' === $result['body']->mode ? 'live' : 'test';
 		}
 
-		$target = add_query_arg(
-			array(
-				'page'        => FCT_Bridge_Admin_Page::STRIPE_SLUG,
-				'fct_notice'  => $notice,
-				// add_query_arg() does not encode values.
-				'fct_message' => rawurlencode( mb_substr( $message, 0, 300 ) ),
-			),
-			admin_url( 'admin.php' )
-		);
+		// Only a fixed code and mode travel in the URL: the page words them itself (issue 11, item 9).
+		$target = add_query_arg( $query, admin_url( 'admin.php' ) );
 		wp_safe_redirect( $target );
 		exit;
 	}
 
 	/**
-	 * The human-readable message of a sidecar answer (`message`, else `detail`), or ''.
+	 * The fixed notice code for the sidecar's answer to a Connect return.
 	 *
-	 * @param mixed $body Decoded sidecar body.
-	 * @return string
+	 * @param array|WP_Error $result The sidecar's answer.
+	 * @return string One of FCT_Bridge_Admin_Page::NOTICE_CODES.
 	 */
-	private static function message_from( $body ) {
-		foreach ( array( 'message', 'detail' ) as $key ) {
-			if ( is_object( $body ) && isset( $body->$key ) && is_string( $body->$key ) ) {
-				return sanitize_text_field( $body->$key );
-			}
+	private static function notice_code( $result ) {
+		if ( is_wp_error( $result ) ) {
+			return 'bridge_unavailable';
 		}
-		return '';
+		if ( $result['status'] >= 200 && $result['status'] < 300 ) {
+			return 'connected';
+		}
+		$error = is_object( $result['body'] ) && isset( $result['body']->error ) && is_string( $result['body']->error ) ? $result['body']->error : '';
+		$codes = array(
+			'connect_denied'       => 'connect_denied',
+			'oauth_state_rejected' => 'connect_link_refused',
+			'not_configured'       => 'connect_not_configured',
+		);
+		return isset( $codes[ $error ] ) ? $codes[ $error ] : 'connect_failed';
 	}
 
 	/**

@@ -214,3 +214,14 @@ async def connect(admin: Admin, mode: str) -> None:
             allow_redirects=False) as response:
         back = {k: v[0] for k, v in parse_qs(urlsplit(response.headers["Location"]).query).items()}
     await admin.ok("POST", "/admin/v1/stripe/connect/callback", back)
+
+
+async def test_the_check_without_an_endpoint_is_one_line_with_the_fix(admin: Admin, test_keys: StandinKeys) -> None:
+    """Working keys but no endpoint at Stripe: one ✗ line naming the cause and the button that fixes it."""
+    await admin.set_keys(test_keys)
+
+    answer = await admin.ok("GET", CHECK)
+
+    [line] = answer["checks"]
+    assert (False, "found", False) == (answer["ok"], line["check"], line["ok"])
+    assert "no webhook endpoint" in line["message"] and "Register the webhook for me" in line["message"]

@@ -35,7 +35,7 @@ async def test_a_test_event_reaches_the_endpoint_and_is_reported_unmodified(admi
 
     assert ("received_unmodified", 200, True, True, admin.webhook_url) == (
         report["verdict"], report["status"], report["stored"], report["unmodified"], report["url"])
-    assert "received unmodified" in report["message"]
+    assert "arrived intact" in report["message"]
     assert report["event_id"].startswith("evt_fctbridge_probe_")
     assert report["event_id"] == report["webhook_health"]["last_verified_event"]
     [(payload,)] = await admin.rows("fct_bridge_events", "payload", f"event_id = '{report['event_id']}'")
