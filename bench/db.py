@@ -24,6 +24,7 @@ TRANSACTIONS = f"`{PREFIX}fct_order_transactions`"
 SUBSCRIPTIONS = f"`{PREFIX}fct_subscriptions`"
 PHP_EVENTS = f"`{PREFIX}fct_bench_php_events`"
 PHP_DELIVERIES = f"`{PREFIX}fct_bench_php_deliveries`"
+FLOOR_EVENTS = f"`{PREFIX}fct_bench_floor_events`"
 
 # Every SQL statement below names its table through these constants only (hence the S608 waivers);
 # values always go through placeholders.
@@ -55,6 +56,16 @@ PHP_DDL = (
   KEY received_at (received_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4""",
 )
+
+# The floor receiver's only table (bench/floor.py): the raw event, once.
+FLOOR_DDL = f"""CREATE TABLE IF NOT EXISTS {FLOOR_EVENTS} (
+  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  event_id VARCHAR(255) CHARACTER SET ascii NOT NULL,
+  type VARCHAR(100) CHARACTER SET ascii NOT NULL,
+  payload LONGTEXT NOT NULL,
+  received_at DATETIME(3) NOT NULL,
+  UNIQUE KEY event_id (event_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"""
 
 
 def read_site_env(path: Path) -> dict[str, str]:
@@ -124,6 +135,17 @@ class Db:
         with self.cursor() as cur:
             for table in (PHP_EVENTS, PHP_DELIVERIES):
                 cur.execute(f"TRUNCATE TABLE {table}")
+
+    def reset_floor(self) -> None:
+        with self.cursor() as cur:
+            cur.execute(FLOOR_DDL)
+            cur.execute(f"TRUNCATE TABLE {FLOOR_EVENTS}")
+
+    def floor_counts(self) -> dict[str, Any]:
+        """The floor keeps no delivery log: one row per stored event, nothing else."""
+        events = int(self.scalar(f"SELECT COUNT(*) FROM {FLOOR_EVENTS}"))  # noqa: S608
+        return {"events": events, "events_by_status": {"stored": events}, "deliveries": None,
+                "deliveries_by_verdict": {}}
 
     def counts(self, events: str, deliveries: str) -> dict[str, Any]:
         """Rows per status and per verdict; ``events`` and ``deliveries`` are this module's table constants."""

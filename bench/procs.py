@@ -8,6 +8,8 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +103,33 @@ class CpuWatch:
             "machine_busy_share": round(delta["busy"] / total, 3),
             "machine_steal_share": round(delta["steal"] / total, 3),
         }
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """The process's peak resident set (VmHWM) since it started, in MB; None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], limit_s: float, log: Path) -> None:
+    """Until ``url`` answers 200; fails with the server's log when it exits or does not answer in time."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"[bench] {url}: the server exited ({proc.returncode}): {log.read_text()[-1500:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 - our own loopback server
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"[bench] {url} did not answer within {limit_s:.0f} s: {log.read_text()[-1500:]}")
 
 
 # --- wrk ---------------------------------------------------------------------------------------------

@@ -11,12 +11,16 @@ Phases (each bounded by a fixed duration and a request cap; tables are emptied b
   profile   py-spy on the sidecar during a second saturation run (flame graph + hot spots)
   php       the in-WordPress PHP handler: wrk saturation, then open-loop fixed rates
   proxy     the plugin's proxy URL (WordPress + plugin forwarding to the sidecar): saturation, one fixed rate
+  floor     bench/floor.py, the least a durable receiver does (verify, INSERT, 200), once committing each event
+            and once with group commit: saturation and the sidecar's fixed rates, so every sidecar figure has
+            a ratio to it
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -24,7 +28,7 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,13 +36,14 @@ from typing import Any
 import aiohttp
 
 from bench import procs, report
-from bench.db import DELIVERIES, EVENTS, PHP_DELIVERIES, PHP_EVENTS, Db, read_site_env
+from bench.db import DELIVERIES, EVENTS, FLOOR_EVENTS, PHP_DELIVERIES, PHP_EVENTS, Db, read_site_env
 from bench.openloop import OpenLoopResult, run_open_loop, summarize_ms
 from bench.payloads import SUBSCRIPTIONS, TYPE_WEIGHTS, Batch, Delivery, Generator, write_wrk_file
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "wrk" / "webhooks.lua"
-PHASES = ("sidecar", "apply", "rates", "profile", "php", "proxy")
+PHASES = ("sidecar", "apply", "rates", "profile", "floor", "php", "proxy")
+FLOOR_MODES = {"floor": "each", "floor_group": "group"}  # results key -> bench/floor.py --commit
 HANDLER_PATH = "/fct-bench-webhook.php"
 PROXY_PATH = "/?fluent-cart=fct_payment_listener_ipn&method=stripe"
 DRAIN_RATE = 500  # the offered rate whose drain lag is measured (the target's)
@@ -48,6 +53,7 @@ DRAIN_RATE = 500  # the offered rate whose drain lag is measured (the target's)
 class Settings:
     site_env: Path
     secret: str
+    secret_file: Path
     php_url: str
     php_server: str
     php_workers: int
@@ -75,6 +81,7 @@ class Settings:
     proxy_cap: int = 4_000
     timeout_s: int = 10
     warmup_s: int = 2
+    floor_port: int = 19083
 
 
 def log(message: str) -> None:
@@ -140,27 +147,32 @@ class Bench:
         self.db.reset_php()
         return {}
 
-    async def settle(self, deliveries: str, limit_s: float = 15.0) -> None:
+    def counts(self, events: str, deliveries: str | None) -> dict[str, Any]:
+        """Stored rows; ``deliveries`` is None for the floor, which keeps no delivery log."""
+        return self.db.counts(events, deliveries) if deliveries else self.db.floor_counts()
+
+    async def settle(self, deliveries: str | None, limit_s: float = 15.0) -> None:
         """Until the server has answered what was still in flight when the client stopped: the delivery log
-        stops growing (unchanged for 0.6 s)."""
-        assert deliveries in (DELIVERIES, PHP_DELIVERIES)
+        (the floor: its events) stops growing (unchanged for 0.6 s)."""
+        table = deliveries or FLOOR_EVENTS
+        assert table in (DELIVERIES, PHP_DELIVERIES, FLOOR_EVENTS)
         last, stable_since, started = -1, time.monotonic(), time.monotonic()
         while time.monotonic() - started < limit_s:
-            now = int(self.db.scalar(f"SELECT COUNT(*) FROM {deliveries}"))  # noqa: S608
+            now = int(self.db.scalar(f"SELECT COUNT(*) FROM {table}"))  # noqa: S608
             if now != last:
                 last, stable_since = now, time.monotonic()
             elif time.monotonic() - stable_since >= 0.6:
                 return
             await asyncio.sleep(0.2)
 
-    async def warm_up(self, url: str, connections: int, deliveries: str) -> None:
+    async def warm_up(self, url: str, connections: int, deliveries: str | None) -> None:
         """Pools, opcache and connections filled before anything is measured; its rows are discarded."""
         self.wrk("warmup", url, self.batch(400), min(connections, 16), self.s.warmup_s)
         await self.settle(deliveries)
 
     async def saturation(self, name: str, url: str, *, count: int, connections: int, duration_s: int,
                          prepare: Callable[[Batch], dict[str, Any]], events: str,
-                         deliveries: str) -> dict[str, Any]:
+                         deliveries: str | None) -> dict[str, Any]:
         await self.warm_up(url, connections, deliveries)
         batch = self.batch(count)
         seeded = prepare(batch)
@@ -172,7 +184,7 @@ class Bench:
         db_end = self.db.now()
         usage = cpu.stop()
         await self.settle(deliveries)
-        db = self.db.counts(events, deliveries)
+        db = self.counts(events, deliveries)
         c = out["counts"]
         phase: dict[str, Any] = {
             "url": url, "records": count, "unique": batch.unique, "redeliveries": batch.duplicates,
@@ -184,12 +196,12 @@ class Bench:
                                      for k, v in usage["cpu_s"].items()}
         # Requests still in flight when wrk stopped were stored but never counted: at most one per connection.
         extra_events = db["events"] - (c["accepted"] + c["ignored"])
-        extra_rows = db["deliveries"] - c["ok"]
+        extra_rows = db["deliveries"] - c["ok"] if deliveries else 0
         phase["checks"] = {
             "every_answer_200": c["non200"] == 0 and out["errors"]["timeout"] == 0,
             # (twice the connections: a PHP server may still run requests whose client has gone)
             "stored_events_match_accepted": 0 <= extra_events <= 2 * connections,
-            "delivery_records_match_answers": 0 <= extra_rows <= 2 * connections,
+            "delivery_records_match_answers": 0 <= extra_rows <= 2 * connections if deliveries else None,
             "redeliveries_answered_duplicate": c["duplicate"],
             "stored_after_client_stopped": {"events": extra_events, "deliveries": extra_rows},
         }
@@ -198,7 +210,7 @@ class Bench:
         return phase
 
     async def fixed_rate(self, name: str, url: str, rate: int, *, duration_s: int,
-                         prepare: Callable[[Batch], dict[str, Any]], events: str, deliveries: str,
+                         prepare: Callable[[Batch], dict[str, Any]], events: str, deliveries: str | None,
                          drain: bool) -> dict[str, Any]:
         batch = self.batch(int(rate * duration_s))
         seeded = prepare(batch)
@@ -213,7 +225,7 @@ class Bench:
         await self.settle(deliveries)
         if drain:
             phase["drain"] = await self.drain_lag()
-        phase["db"] = self.db.counts(events, deliveries)
+        phase["db"] = self.counts(events, deliveries)
         lat = phase["latency_ms"]
         gave_up = "" if res.gave_up_at_s is None else f", stopped sending at {res.gave_up_at_s:.1f} s (falling behind)"
         log(f"{name}: achieved {phase['achieved_rate']}/s, p50 {_ms(lat['p50'])} ms, p99 {_ms(lat['p99'])} ms, "
@@ -248,6 +260,8 @@ class Bench:
         phase["applied_during_load"] = applied
         phase["apply_during_load_per_s"] = round(applied / phase["wrk"]["duration_s"], 1)
         phase["backlog_at_end"] = self.db.first_attempts_due()
+        if self.sidecar_pid:
+            phase["sidecar_peak_rss_mb"] = procs.peak_rss_mb(self.sidecar_pid)
         self.results["phases"]["sidecar_saturation"] = phase
 
     async def phase_apply(self) -> None:
@@ -318,6 +332,50 @@ class Bench:
             phase["hot_spots"] = procs.hot_spots(raw)
         self.results["phases"]["profile"] = phase
 
+    def prepare_floor(self, batch: Batch) -> dict[str, Any]:
+        self.db.reset_floor()
+        return {}
+
+    @contextlib.contextmanager
+    def floor_server(self, commit: str) -> Iterator[str]:
+        """bench/floor.py on its own port for one phase; its CPU is watched as the group 'floor'."""
+        self.db.reset_floor()
+        log_path = self.run_dir / f"bench-floor-{commit}.log"
+        with log_path.open("w") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "bench.floor", "--site-env", str(self.s.site_env),  # noqa: S603
+                                     "--secret-file", str(self.s.secret_file), "--port", str(self.s.floor_port),
+                                     "--commit", commit], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{self.s.floor_port}"
+        try:
+            procs.wait_ready(f"{url}/readyz", proc, 20.0, log_path)
+            self.groups["floor"] = [proc.pid]
+            yield f"{url}/webhooks/stripe"
+        finally:
+            self.groups.pop("floor", None)
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    async def phase_floor(self) -> None:
+        self.db.reset_sidecar()  # the sidecar's worker idles while the floor is measured
+        for key, commit in FLOOR_MODES.items():
+            with self.floor_server(commit) as url:
+                phase = await self.saturation(f"floor ({commit} commit) saturation", url, count=self.s.sidecar_cap,
+                                              connections=self.s.sidecar_connections,
+                                              duration_s=self.s.saturation_s, prepare=self.prepare_floor,
+                                              events=FLOOR_EVENTS, deliveries=None)
+                self.results["phases"][f"{key}_saturation"] = phase
+                rates = {}
+                for rate in self.s.sidecar_rates:
+                    rates[str(rate)] = await self.fixed_rate(
+                        f"floor ({commit} commit) @{rate}/s", url, rate, duration_s=self.s.rate_s,
+                        prepare=self.prepare_floor, events=FLOOR_EVENTS, deliveries=None, drain=False)
+                self.results["phases"][f"{key}_rates"] = rates
+        self.db.reset_floor()
+
     async def phase_php(self) -> None:
         url = f"{self.s.php_url}{HANDLER_PATH}"
         self.db.create_php_tables()
@@ -383,6 +441,8 @@ class Bench:
             await self.phase_rates()
         if "profile" in self.s.phases:
             await self.phase_profile()
+        if "floor" in self.s.phases:
+            await self.phase_floor()
         if "php" in self.s.phases:
             await self.phase_php()
         if "proxy" in self.s.phases:
@@ -471,6 +531,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     p.add_argument("--php-server", default="php -S", help="what serves PHP (for the report)")
     p.add_argument("--php-workers", type=int, default=2)
     p.add_argument("--php-pid-file", type=Path, action="append", default=[])
+    p.add_argument("--floor-port", type=int, default=19083, help="where bench/floor.py listens")
     p.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "results")
     p.add_argument("--profile-svg", type=Path, default=ROOT / "var" / "bench" / "profile.svg")
     p.add_argument("--phases", default=",".join(PHASES), help=f"comma-separated subset of {','.join(PHASES)}")
@@ -480,7 +541,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     unknown = set(phases) - set(PHASES)
     if unknown:
         p.error(f"unknown phases: {', '.join(sorted(unknown))}")
-    s = Settings(site_env=a.site_env, secret=a.secret_file.read_text().strip(), php_url=a.php_url.rstrip("/"),
+    s = Settings(site_env=a.site_env, secret=a.secret_file.read_text().strip(), secret_file=a.secret_file,
+                 php_url=a.php_url.rstrip("/"), floor_port=a.floor_port,
                  php_server=a.php_server, php_workers=a.php_workers, php_pid_files=a.php_pid_file, out_dir=a.out,
                  profile_svg=a.profile_svg, phases=phases)
     if a.quick:

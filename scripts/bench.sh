@@ -5,14 +5,16 @@
 #   - the sidecar's POST /webhooks/stripe: durable-ack throughput at saturation (wrk), ack latency at fixed
 #     offered rates (open loop), apply throughput draining a backlog, drain lag at 500/s, a py-spy profile;
 #   - an in-WordPress PHP handler doing the same work (bench/php/webhook-handler.php);
-#   - the plugin's proxy URL (WordPress + plugin forwarding to the sidecar).
+#   - the plugin's proxy URL (WordPress + plugin forwarding to the sidecar);
+#   - the floor (bench/floor.py): the least a durable receiver does (verify, INSERT, 200), committing each
+#     event and with group commit, so every sidecar figure has a ratio to it.
 # It brings up a dedicated site 'bench' (scripts/site.sh) with a test-mode webhook signing secret, serves
 # PHP with nginx + php-fpm when both are installed (else `php -S` workers), runs bench/run.py, prints one
 # table and writes var/bench/results/<run>.json + .png and var/bench/profile.svg; then stops what it started.
 # It installs what is missing: wrk (Debian), the venv with the `bench` extra (matplotlib, py-spy).
 #
 #   --quick         short phases: checks that the harness works, the figures mean little
-#   --phases LIST   a subset of sidecar,apply,rates,profile,php,proxy (default: all)
+#   --phases LIST   a subset of sidecar,apply,rates,profile,floor,php,proxy (default: all)
 #   --keep          leave the bench site and the PHP server running afterwards
 #
 # Settings (environment):
@@ -21,6 +23,7 @@
 #   FCT_BENCH_STANDIN_PORT  19420  the offline Stripe stand-in (idle during the benchmark)
 #   FCT_BENCH_PHP_PORT      19081  the PHP server for the PHP handler and the plugin's proxy URL
 #   FCT_BENCH_FPM_PORT      19082  php-fpm's FastCGI port (nginx + php-fpm only)
+#   FCT_BENCH_FLOOR_PORT    19083  the floor receiver (bench/floor.py), started and stopped per phase
 #   FCT_BENCH_PHP_SERVER    auto   fpm (nginx + php-fpm), cli (PHP_CLI_SERVER_WORKERS php -S), auto: fpm if installed
 #   FCT_BENCH_PHP_WORKERS   4      php-fpm children / php -S workers
 #   FCT_BENCH_TIME_LIMIT    600    seconds after which the measuring run is stopped
@@ -53,10 +56,11 @@ SIDECAR_PORT="${FCT_BENCH_SIDECAR_PORT:-19787}"
 STANDIN_PORT="${FCT_BENCH_STANDIN_PORT:-19420}"
 PHP_PORT="${FCT_BENCH_PHP_PORT:-19081}"
 FPM_PORT="${FCT_BENCH_FPM_PORT:-19082}"
+FLOOR_PORT="${FCT_BENCH_FLOOR_PORT:-19083}"
 PHP_SERVER="${FCT_BENCH_PHP_SERVER:-auto}"
 PHP_WORKERS="${FCT_BENCH_PHP_WORKERS:-4}"
 TIME_LIMIT="${FCT_BENCH_TIME_LIMIT:-600}"
-for n in "$WP_PORT" "$SIDECAR_PORT" "$STANDIN_PORT" "$PHP_PORT" "$FPM_PORT" "$PHP_WORKERS" "$TIME_LIMIT"; do
+for n in "$WP_PORT" "$SIDECAR_PORT" "$STANDIN_PORT" "$PHP_PORT" "$FPM_PORT" "$FLOOR_PORT" "$PHP_WORKERS" "$TIME_LIMIT"; do
   [[ "$n" =~ ^[1-9][0-9]{0,4}$ ]] || die "not a number: '$n'"
 done
 case "$PHP_SERVER" in auto | fpm | cli) ;; *) die "FCT_BENCH_PHP_SERVER must be auto, fpm or cli: '$PHP_SERVER'" ;; esac
@@ -134,7 +138,7 @@ choose_php_server() {
 start_php() {
   stop_php
   local port
-  for port in "$PHP_PORT" "$FPM_PORT"; do
+  for port in "$PHP_PORT" "$FPM_PORT" "$FLOOR_PORT"; do
     # Another server there would silently answer in place of ours (test-environment.md, gotcha 11).
     ! _tcp_open 127.0.0.1 "$port" || die "port $port is already in use: $(port_listener "$port")"
   done
@@ -252,7 +256,8 @@ main() {
   start_php
   mkdir -p "$RESULTS"
   local args=(--site-env "$BENCH_HOME/site.env" --secret-file "$SECRET_FILE" --php-url "$PHP_URL"
-    --php-server "$PHP_LABEL" --php-workers "$PHP_WORKERS" --out "$RESULTS" --profile-svg "$BENCH_HOME/profile.svg")
+    --php-server "$PHP_LABEL" --php-workers "$PHP_WORKERS" --out "$RESULTS" --profile-svg "$BENCH_HOME/profile.svg"
+    --floor-port "$FLOOR_PORT")
   local f
   for f in "${PHP_PIDS[@]}"; do args+=(--php-pid-file "$f"); done
   [ -n "$QUICK" ] && args+=(--quick)
