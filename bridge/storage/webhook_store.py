@@ -36,6 +36,56 @@ async def record_delivery(cur: aiomysql.Cursor, tables: Tables, *, verdict: str,
     )
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    event_id: str
+    type: str
+    mode: str
+    created: int
+    payload: str
+    status: str
+    note: str | None = None
+
+
+async def insert_events(cur: aiomysql.Cursor, tables: Tables, events: list[NewEvent]) -> list[bool] | None:
+    """Several events in one statement: per event, True when it is new and False when its id was stored
+    before (or earlier in the same list). None when a concurrent transaction stored one of them between
+    this transaction's read and its insert (another sidecar): nothing was inserted, and the caller redoes
+    the events one by one with ``insert_event``."""
+    ids = list(dict.fromkeys(e.event_id for e in events))
+    await cur.execute(f"SELECT event_id FROM {tables.bridge_events} WHERE event_id IN "
+                      f"({', '.join(['%s'] * len(ids))})", ids)
+    seen = {row[0] for row in await cur.fetchall()}
+    new: list[bool] = []
+    fresh: list[NewEvent] = []
+    for e in events:
+        new.append(e.event_id not in seen)
+        if new[-1]:
+            seen.add(e.event_id)
+            fresh.append(e)
+    if not fresh:
+        return new
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), %s)"] * len(fresh))
+    args = [v for e in fresh for v in (e.event_id, e.type, e.mode, e.created, e.payload, e.status, e.note)]
+    inserted = await insert_once(
+        cur,
+        f"INSERT INTO {tables.bridge_events} (event_id, type, mode, created, payload, status, next_attempt_at, "
+        f"received_at, note) VALUES {values}",
+        args,
+    )
+    return new if inserted else None
+
+
+async def record_deliveries(cur: aiomysql.Cursor, tables: Tables,
+                            rows: list[tuple[str, str | None, str | None, str | None, str | None]]) -> None:
+    """Several delivery-log rows in one statement: (verdict, reason, event_id, type, mode) each."""
+    values = ", ".join(["(UTC_TIMESTAMP(3), %s, %s, %s, %s, %s)"] * len(rows))
+    args = [v for verdict, reason, event_id, type_, mode in rows
+            for v in (event_id, type_, mode, verdict, (reason or "")[:255] or None)]
+    await cur.execute(f"INSERT INTO {tables.bridge_deliveries} (received_at, event_id, type, mode, verdict, "
+                      f"reason) VALUES {values}", args)
+
+
 async def insert_event(cur: aiomysql.Cursor, tables: Tables, *, event_id: str, type_: str, mode: str, created: int,
                        payload: str, status: str, note: str | None = None) -> bool:
     """True when the event is new; False when this id was stored before (a redelivery)."""

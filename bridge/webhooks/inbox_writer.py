@@ -65,6 +65,23 @@ class InboxWriter:
                     item.answer.set_result(new)
 
     async def _write(self, batch: list[_Queued]) -> list[bool]:
+        """One SELECT, one multi-row INSERT per table and one COMMIT for the whole batch; one by one only
+        when another sidecar stored one of these ids at the same moment."""
+        events = [store.NewEvent(q.event.event_id, q.event.type, q.event.mode, q.event.created, q.event.payload,
+                                 q.status, q.note) for q in batch]
+        try:
+            async with self.db.transaction() as cur:
+                results = await store.insert_events(cur, self.db.tables, events)
+                if results is None:
+                    raise _RaceLost
+                await store.record_deliveries(cur, self.db.tables, [
+                    (_outcome(q, new), q.note, q.event.event_id, q.event.type, q.event.mode)
+                    for q, new in zip(batch, results, strict=True)])
+        except _RaceLost:
+            return await self._write_one_by_one(batch)
+        return results
+
+    async def _write_one_by_one(self, batch: list[_Queued]) -> list[bool]:
         results: list[bool] = []
         async with self.db.transaction() as cur:
             for item in batch:
@@ -72,8 +89,15 @@ class InboxWriter:
                 new = await store.insert_event(cur, self.db.tables, event_id=e.event_id, type_=e.type, mode=e.mode,
                                                created=e.created, payload=e.payload, status=item.status,
                                                note=item.note)
-                outcome = ("ignored" if item.status == store.IGNORED else "accepted") if new else "duplicate"
-                await store.record_delivery(cur, self.db.tables, verdict=outcome, reason=item.note,
+                await store.record_delivery(cur, self.db.tables, verdict=_outcome(item, new), reason=item.note,
                                             event_id=e.event_id, type_=e.type, mode=e.mode)
                 results.append(new)
         return results
+
+
+class _RaceLost(Exception):
+    """Rolls the batch's transaction back so that it can be redone one event at a time."""
+
+
+def _outcome(item: _Queued, new: bool) -> str:
+    return ("ignored" if item.status == store.IGNORED else "accepted") if new else "duplicate"

@@ -248,3 +248,30 @@ async def test_deliveries_queued_together_share_one_commit(hooks: Hooks) -> None
     assert [True] * 10 + [False] == results
     assert 1.0 == float(commits.split()[-1])
     assert 10 == len(hooks.rows("fct_bridge_events"))
+
+
+async def test_a_batch_racing_another_sidecar_for_an_id_is_redone_one_by_one(hooks: Hooks) -> None:
+    """When another sidecar commits one of a batch's ids after the batch read the inbox, that delivery is a
+    duplicate and the batch's other events are still stored, each with its own delivery row."""
+    from bridge.keys import inbox_writer_key
+    from bridge.storage.webhook_store import PENDING
+    from bridge.webhooks.intake import VerifiedEvent
+
+    writer = hooks.app[inbox_writer_key]
+    events = [VerifiedEvent(f"evt_race_{i}", "payout.paid", "test", 1, f'{{"n": {i}}}', {}) for i in range(3)]
+    other = hooks.site.server.connect(hooks.site.database)
+    other.autocommit(False)
+    with other.cursor() as cur:  # the other sidecar's transaction holds evt_race_1, not yet committed
+        cur.execute(f"INSERT INTO {hooks.site.table('fct_bridge_events')} (event_id, type, mode, created, payload, "
+                    "status, next_attempt_at, received_at) VALUES ('evt_race_1', 'payout.paid', 'test', 1, '{}', "
+                    "'pending', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))")
+    stored = asyncio.gather(*(writer.store(e, PENDING, None) for e in events))
+    await asyncio.sleep(0.5)  # the batch's INSERT now waits for the other transaction's key lock
+    await asyncio.to_thread(other.commit)
+    results = await stored
+    other.close()
+
+    assert [True, False, True] == results
+    assert ["evt_race_0", "evt_race_1", "evt_race_2"] == [r[0] for r in hooks.rows("fct_bridge_events", "event_id")]
+    assert [("evt_race_0", "accepted"), ("evt_race_1", "duplicate"), ("evt_race_2", "accepted")] == sorted(
+        hooks.rows("fct_bridge_deliveries", "event_id, verdict"))
