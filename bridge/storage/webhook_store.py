@@ -8,6 +8,7 @@ from typing import Any
 
 import aiomysql
 
+from bridge.storage.hex_text import HexText
 from bridge.storage.once import insert_once
 from bridge.storage.tables import Tables
 
@@ -66,7 +67,7 @@ async def insert_events(cur: aiomysql.Cursor, tables: Tables, events: list[NewEv
     if not fresh:
         return new
     values = ", ".join(["(%s, %s, %s, %s, %s, %s, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), %s)"] * len(fresh))
-    args = [v for e in fresh for v in (e.event_id, e.type, e.mode, e.created, e.payload, e.status, e.note)]
+    args = [v for e in fresh for v in (e.event_id, e.type, e.mode, e.created, HexText(e.payload), e.status, e.note)]
     inserted = await insert_once(
         cur,
         f"INSERT INTO {tables.bridge_events} (event_id, type, mode, created, payload, status, next_attempt_at, "
@@ -93,7 +94,7 @@ async def insert_event(cur: aiomysql.Cursor, tables: Tables, *, event_id: str, t
         cur,
         f"INSERT INTO {tables.bridge_events} (event_id, type, mode, created, payload, status, next_attempt_at, "
         "received_at, note) VALUES (%s, %s, %s, %s, %s, %s, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), %s)",
-        (event_id, type_, mode, created, payload, status, note),
+        (event_id, type_, mode, created, HexText(payload), status, note),
     )
 
 
