@@ -35,10 +35,12 @@ class IntakeStateCache:
 
     async def get(self, db: Database, site: Site) -> tuple[IntakeState, bool]:
         """The state, and whether it came from the cache."""
-        state = self._state
-        if state is not None and time.monotonic() - state.read_at < self.ttl_s:
+        state, now = self._state, time.monotonic()
+        if state is not None and now - state.read_at < self.ttl_s:
             return state, True
-        return await self.refresh(db, site), False
+        # Deliveries that find the cache expired together share one read: whoever waited for the lock takes
+        # the state read meanwhile, instead of each reading the settings again in turn.
+        return await self.refresh(db, site, newer_than=now - self.ttl_s), False
 
     async def refresh(self, db: Database, site: Site, *, newer_than: float | None = None) -> IntakeState:
         """Fresh state; with ``newer_than``, a state read after that moment (by a concurrent refresh) serves."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 
@@ -275,3 +276,19 @@ async def test_a_batch_racing_another_sidecar_for_an_id_is_redone_one_by_one(hoo
     assert ["evt_race_0", "evt_race_1", "evt_race_2"] == [r[0] for r in hooks.rows("fct_bridge_events", "event_id")]
     assert [("evt_race_0", "accepted"), ("evt_race_1", "duplicate"), ("evt_race_2", "accepted")] == sorted(
         hooks.rows("fct_bridge_deliveries", "event_id, verdict"))
+
+
+async def test_deliveries_that_find_the_settings_cache_expired_together_share_one_read(hooks: Hooks) -> None:
+    """Twenty deliveries arriving as the cached signing secrets expire read the settings once, not once each."""
+    from bridge.keys import database_key, site_key
+    from bridge.webhooks.intake_state import IntakeStateCache
+
+    cache = IntakeStateCache(ttl_s=60)
+    db, site = hooks.app[database_key], hooks.app[site_key]
+    fresh, _ = await cache.get(db, site)
+    cache._state = dataclasses.replace(fresh, read_at=time.monotonic() - 120)  # as if read two minutes ago
+
+    states = await asyncio.gather(*(cache.get(db, site) for _ in range(20)))
+
+    assert 1 == len({id(state) for state, _ in states})
+    assert [False] * 20 == [cached for _, cached in states]
