@@ -263,6 +263,7 @@ class Tally:
     failed_attempts: Counter[str] = field(default_factory=Counter)  # why an attempt got no 200
     outcomes: Counter[str] = field(default_factory=Counter)  # the 200 answers: accepted / duplicate
     served_by: Counter[str] = field(default_factory=Counter)
+    accepted_by: Counter[str] = field(default_factory=Counter)  # answers "accepted" (a new event stored), per process
     acknowledged_ids: set[str] = field(default_factory=set)
     unacknowledged: list[str] = field(default_factory=list)
 
@@ -315,8 +316,10 @@ class RoundRobin:
                     if answer.status == 200:
                         self.tally.acknowledged += 1
                         self.tally.acknowledged_ids.add(delivery.event_id)
-                        self.tally.outcomes[str(json.loads(body)["outcome"])] += 1
+                        outcome = str(json.loads(body)["outcome"])
+                        self.tally.outcomes[outcome] += 1
                         self.tally.served_by[target.name] += 1
+                        self.tally.accepted_by[target.name] += outcome == "accepted"
                         return
                     self.tally.failed_attempts[f"HTTP {answer.status}"] += 1
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
