@@ -292,3 +292,17 @@ async def test_deliveries_that_find_the_settings_cache_expired_together_share_on
 
     assert 1 == len({id(state) for state, _ in states})
     assert [False] * 20 == [cached for _, cached in states]
+
+
+async def test_stored_deliveries_write_no_info_log_lines(hooks: Hooks, caplog: pytest.LogCaptureFixture) -> None:
+    """Each stored delivery has its row in the delivery log and its metrics; at INFO it writes no log line (the
+    access log's included), so logging costs nothing per delivery at high rates."""
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="bridge"):
+        answers = [await hooks.deliver(event("payout.paid", {"id": f"po_{i}", "object": "payout"}))
+                   for i in range(5)]
+
+    assert [200] * 5 == [a.status for a in answers]
+    assert [] == [r.getMessage() for r in caplog.records if r.name.startswith("bridge") and r.levelno >= logging.INFO]
+    assert 5 == len(hooks.rows("fct_bridge_deliveries"))
