@@ -15,7 +15,6 @@ from __future__ import annotations
 import binascii
 import enum
 import hmac
-import math
 import os
 import re
 from collections.abc import Mapping
@@ -25,6 +24,7 @@ from typing import Literal
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bridge.errors import CryptoError
+from bridge.wordpress.php_values import PhpScalar, php_string
 
 __all__ = [
     "CANNOT_DECRYPT",
@@ -54,7 +54,7 @@ NOT_UTF8 = "stored secret decrypts to bytes that are not UTF-8 text — save the
 
 KeySource = Literal["FLUENT_CART_ENCRYPTION_KEY", "LOGGED_IN_KEY", "fallback"]
 SaltSource = Literal["LOGGED_IN_SALT", "fallback"]
-PhpConstant = str | int | float | bool | None
+PhpConstant = PhpScalar
 
 _IV_LEN = 16
 _KEY_LEN = 32
@@ -106,43 +106,6 @@ class KeyMaterial:
     __str__ = __repr__
 
 
-def _php_string(value: PhpConstant) -> str:
-    """``(string) $value`` as PHP 8 computes it."""
-    if value is None or value is False:
-        return ""
-    if value is True:
-        return "1"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _php_float_string(value)
-    return value
-
-
-def _php_float_string(value: float) -> str:
-    """PHP's float-to-string: 14 significant digits (``precision`` ini), zend_gcvt's layout."""
-    if math.isnan(value):
-        return "NAN"
-    if math.isinf(value):
-        return "INF" if value > 0 else "-INF"
-    sign = "-" if math.copysign(1.0, value) < 0 else ""
-    if value == 0:
-        return sign + "0"
-    # Python's %e rounds correctly, like zend_dtoa mode 2 with 14 digits.
-    mantissa, exponent = f"{abs(value):.13e}".split("e")
-    digits = mantissa.replace(".", "").rstrip("0")
-    decpt = int(exponent) + 1  # position of the decimal point relative to the digits
-    if decpt < -3 or decpt > 14:
-        exp = decpt - 1
-        tail = digits[1:] or "0"
-        return f"{sign}{digits[0]}.{tail}E{'-' if exp < 0 else '+'}{abs(exp)}"
-    if decpt <= 0:
-        return f"{sign}0.{'0' * -decpt}{digits}"
-    if len(digits) <= decpt:
-        return sign + digits + "0" * (decpt - len(digits))
-    return f"{sign}{digits[:decpt]}.{digits[decpt:]}"
-
-
 def key_material(constants: Mapping[str, PhpConstant]) -> KeyMaterial:
     """Resolve key and salt exactly as FluentCart does from the constants wp-config defines.
 
@@ -152,16 +115,16 @@ def key_material(constants: Mapping[str, PhpConstant]) -> KeyMaterial:
     key_source: KeySource
     if "FLUENT_CART_ENCRYPTION_KEY" in constants:
         key_source = "FLUENT_CART_ENCRYPTION_KEY"
-        key_text = _php_string(constants["FLUENT_CART_ENCRYPTION_KEY"])
+        key_text = php_string(constants["FLUENT_CART_ENCRYPTION_KEY"])
     elif "LOGGED_IN_KEY" in constants and constants["LOGGED_IN_KEY"] != "":
-        key_source, key_text = "LOGGED_IN_KEY", _php_string(constants["LOGGED_IN_KEY"])
+        key_source, key_text = "LOGGED_IN_KEY", php_string(constants["LOGGED_IN_KEY"])
     else:
         key_source, key_text = "fallback", FALLBACK_KEY
 
     salt_source: SaltSource
     raw_salt = constants.get("LOGGED_IN_SALT")
     if "LOGGED_IN_SALT" in constants and raw_salt != "":
-        salt_source, salt, comparable = "LOGGED_IN_SALT", _php_string(raw_salt), isinstance(raw_salt, str)
+        salt_source, salt, comparable = "LOGGED_IN_SALT", php_string(raw_salt), isinstance(raw_salt, str)
     else:
         salt_source, salt, comparable = "fallback", FALLBACK_SALT, True
 

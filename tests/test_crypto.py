@@ -777,12 +777,12 @@ def test_constant_time_equals(a: str | bytes, b: str | bytes, expected: bool) ->
 
 
 def test_module_is_pure() -> None:
-    """bridge.crypto imports only the standard library, cryptography and bridge.errors: no aiohttp, no DB."""
+    """bridge.crypto imports just stdlib, cryptography, bridge.errors and php_values: no aiohttp, no DB."""
     import bridge.crypto as module
 
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     allowed = {"__future__", "binascii", "enum", "hmac", "math", "os", "re", "collections.abc", "dataclasses",
-               "typing", "cryptography.hazmat.primitives.ciphers", "bridge.errors"}
+               "typing", "cryptography.hazmat.primitives.ciphers", "bridge.errors", "bridge.wordpress.php_values"}
     assert set() == imported - allowed
