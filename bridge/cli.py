@@ -21,8 +21,8 @@ from bridge.fluentcart import settings_store
 from bridge.fluentcart import stripe_settings as ss
 from bridge.settings_service import save_settings
 from bridge.site import Site, site_from_config
+from bridge.storage.fluentcart_schema import ensure_fluentcart_tables
 from bridge.storage.pool import open_pool, transaction
-from bridge.storage.schema import ensure_fluentcart_tables
 from bridge.stripe_api import stripe_api_from_env
 from bridge.wordpress.wp_config import WELL_KNOWN, WpConfig, load_wp_config, parse_db_host
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import binascii
 import enum
-import hmac
 import os
 import re
 from collections.abc import Mapping
@@ -23,34 +22,24 @@ from typing import Literal
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bridge.errors import CryptoError
 from bridge.wordpress.php_values import PhpScalar, php_string
 
 __all__ = [
-    "CANNOT_DECRYPT",
-    "DOUBLE_WRAPPED",
     "FALLBACK_KEY",
     "FALLBACK_SALT",
-    "NOT_UTF8",
     "InspectedSecret",
     "KeyMaterial",
     "SecretState",
-    "constant_time_equals",
-    "decrypt_key",
     "encrypt",
     "encrypt_key",
     "inspect_secret",
     "is_value_encrypted",
     "key_material",
     "php_base64_decode_strict",
-    "reveal",
 ]
 
 FALLBACK_KEY = "this-is-a-fallback-key-but-not-secure"
 FALLBACK_SALT = "this-is-a-fallback-salt-but-not-secure"
-CANNOT_DECRYPT = "cannot decrypt — were LOGGED_IN_KEY/LOGGED_IN_SALT changed?"
-DOUBLE_WRAPPED = "stored secret is encrypted twice (FluentCart ≤ 1.3.23 bug) — save the key again"
-NOT_UTF8 = "stored secret decrypts to bytes that are not UTF-8 text — save the key again"
 
 KeySource = Literal["FLUENT_CART_ENCRYPTION_KEY", "LOGGED_IN_KEY", "fallback"]
 SaltSource = Literal["LOGGED_IN_SALT", "fallback"]
@@ -238,14 +227,6 @@ def _unwrap(value: str, km: KeyMaterial) -> tuple[_Opened, str | None]:
     return _Opened.DECRYPTED, _from_php(plaintext[: len(plaintext) - len(salt)])
 
 
-def decrypt_key(value: str, km: KeyMaterial) -> str | None:
-    """PHP ``decryptKey``: the plaintext, the input itself when it is not a blob, or None (PHP false).
-
-    Never raises for any ``str``; a plaintext that is not UTF-8 comes back with surrogate escapes.
-    """
-    return _unwrap(value, km)[1]
-
-
 def is_value_encrypted(value: str, km: KeyMaterial) -> bool:
     """PHP ``isValueEncrypted``: base64-looking, ≥16 bytes decoded, and the decryption ends with the salt."""
     if _is_php_falsy(value) or not _LOOKS_ENCRYPTED.match(value):
@@ -298,32 +279,3 @@ def inspect_secret(value: str, km: KeyMaterial) -> InspectedSecret:
     if not plaintext.startswith(_STRIPE_SECRET_PREFIXES) and _unwrap(plaintext, km)[0] is _Opened.DECRYPTED:
         return InspectedSecret(SecretState.DOUBLE_WRAPPED, plaintext)
     return InspectedSecret(SecretState.ENCRYPTED, plaintext)
-
-
-def reveal(value: str, km: KeyMaterial) -> str:
-    """The usable plaintext of a stored secret ('' when empty); CryptoError when it is not usable."""
-    inspected = inspect_secret(value, km)
-    if inspected.state is SecretState.UNDECRYPTABLE or inspected.plaintext is None:
-        raise CryptoError(CANNOT_DECRYPT)
-    if inspected.state is SecretState.DOUBLE_WRAPPED:
-        raise CryptoError(DOUBLE_WRAPPED)
-    if inspected.state is SecretState.ENCRYPTED:
-        try:
-            inspected.plaintext.encode("utf-8")
-        except UnicodeEncodeError:
-            # Only a corrupted or tampered blob gets here (CTR has no MAC); no HTTP client could send it.
-            raise CryptoError(NOT_UTF8) from None
-    return inspected.plaintext
-
-
-def constant_time_equals(a: str | bytes, b: str | bytes) -> bool:
-    """Compare two secrets in time independent of where they differ (``hmac.compare_digest`` on UTF-8)."""
-    if isinstance(a, str) and isinstance(b, str):
-        # surrogatepass is injective on every str, so str equality is preserved exactly.
-        return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
-    try:
-        a_bytes = _to_php(a) if isinstance(a, str) else a
-        b_bytes = _to_php(b) if isinstance(b, str) else b
-    except ValueError:
-        return False  # a str with no byte form cannot equal any bytes
-    return hmac.compare_digest(a_bytes, b_bytes)

@@ -23,7 +23,7 @@ from bridge.shared_secret import GENERATE, MIN_LENGTH, shared_secret_problem
 from bridge.site import Site, site_from_config
 from bridge.storage import webhook_store
 from bridge.storage.database import Database
-from bridge.storage.schema import missing_tables
+from bridge.storage.fluentcart_schema import missing_tables
 from bridge.storage.site_url import wordpress_url
 from bridge.stripe_api import StripeApi
 from bridge.webhooks import endpoints, probe
