@@ -7,7 +7,7 @@ import hmac
 import secrets
 import time
 
-from bridge.admin import signing
+from bridge import plugin_protocol as signing
 from bridge.crypto import KeyMaterial, inspect_secret
 
 

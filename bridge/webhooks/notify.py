@@ -18,7 +18,7 @@ import aiohttp
 import aiomysql
 from yarl import URL
 
-from bridge.admin import signing
+from bridge import plugin_protocol
 from bridge.errors import BridgeError
 from bridge.logs import fields
 from bridge.site import Site
@@ -29,7 +29,7 @@ from bridge.storage.site_url import wordpress_url
 log = logging.getLogger("bridge.notify")
 
 EVENTS_ROUTE = "/wp-json/fct-bridge/v1/events"
-NOTIFY_USER = signing.NOTICE_USER  # the sidecar acts for no WordPress user
+NOTIFY_USER = plugin_protocol.NOTICE_USER  # the sidecar acts for no WordPress user
 MAX_ATTEMPTS = 10
 # Longer than the HTTP timeout: a lease never runs out while its own POST is still waiting.
 LEASE_S = 60.0
@@ -46,15 +46,10 @@ def signed_headers(secret: str, url: str, body: bytes, *, now: float, nonce: str
     too, so the plugin recomputes the canonical string without knowing which URL the sidecar chose."""
     timestamp, nonce = str(int(now)), nonce or secrets.token_hex(16)
     path_qs = URL(url).raw_path_qs
-    return {
-        signing.HEADER_TIMESTAMP: timestamp,
-        signing.HEADER_NONCE: nonce,
-        signing.HEADER_USER: NOTIFY_USER,
-        signing.HEADER_SITE_URL: url,
-        signing.HEADER_SIGNATURE: signing.sign(secret, signing.SIDECAR_TO_WORDPRESS, "POST", path_qs, timestamp, nonce,
-                                                  NOTIFY_USER, url, body),
-        "Content-Type": "application/json",
-    }
+    headers = plugin_protocol.signed_headers(secret, plugin_protocol.SIDECAR_TO_WORDPRESS, "POST", path_qs,
+                                             user=NOTIFY_USER, site_url=url, body=body, timestamp=timestamp,
+                                             nonce=nonce)
+    return {**headers, "Content-Type": "application/json"}
 
 
 class Notifier:
