@@ -11,9 +11,9 @@ from typing import Any
 from bridge.config import Platform, ServiceConfig
 from bridge.connect import oauth, stripe_calls
 from bridge.errors import ConnectDenied, NotConfigured, StripeFailure, ValidationError
-from bridge.fluentcart import settings_store
-from bridge.fluentcart import stripe_settings as ss
 from bridge.logs import fields
+from bridge.settings import model as ss
+from bridge.settings import store as settings_store
 from bridge.site import Site
 from bridge.storage import flags
 from bridge.storage import oauth as oauth_store
@@ -87,8 +87,7 @@ async def complete(db: Database, site: Site, config: ServiceConfig, api: StripeA
         raise StripeFailure(f"Stripe connected a {'live' if token.livemode else 'test'}-mode account in the {mode} "
                             "tab; that grant was revoked at Stripe")
     km = site.key_material()
-    pool = await db.pool()
-    await settings_store.update(pool, site, lambda stored, _: ss.with_connection(
+    await settings_store.update(db, site, lambda stored, _: ss.with_connection(
         stored, site.config, mode, token.account_id, token.publishable_key, token.access_token.reveal(), km))
     async with db.transaction() as cur:
         await oauth_store.record_outcome(cur, site.tables, record.id, "connected")
@@ -141,15 +140,14 @@ class Disconnected:
 async def disconnect(db: Database, site: Site, config: ServiceConfig, api: StripeApi, wp_user_id: int,
                      mode: ss.Mode, cache: stripe_calls.AccountCache) -> Disconnected:
     """Revoke at Stripe, then clear the mode's credentials; nothing is cleared if Stripe cannot be told."""
-    pool = await db.pool()
-    stored, _ = await settings_store.read(pool, site)
+    stored, _ = await settings_store.read(db, site)
     account_id = str(stored.get(f"{mode}_account_id") or "")
     if not account_id:
         raise ValidationError({"mode": f"no Stripe account is connected in {mode} mode"})
     await stripe_calls.deauthorize(api, platform_for(config, mode), account_id)
     was_active = ss.merged(stored).get("is_active") == "yes"
     effective = await settings_store.update(
-        pool, site, lambda current, store_mode: ss.without_connection(current, mode, store_mode))
+        db, site, lambda current, store_mode: ss.without_connection(current, mode, store_mode))
     async with db.transaction() as cur:
         await flags.clear_flag(cur, site.tables, RECONNECT_FLAG.format(mode=mode))
     cache.forget(mode)

@@ -23,10 +23,11 @@ import pymysql
 import stripe
 
 from bridge.errors import BridgeError
-from bridge.fluentcart import presence, settings_store
-from bridge.fluentcart import stripe_settings as ss
+from bridge.fluentcart import presence
 from bridge.logs import fields
 from bridge.metrics import Metrics
+from bridge.settings import model as ss
+from bridge.settings import store as settings_store
 from bridge.site import Site
 from bridge.storage import webhook_store as store
 from bridge.storage.database import Database
