@@ -31,6 +31,13 @@ def test_feature_packages_never_reach_into_the_admin_api() -> None:
     assert [] == offenders
 
 
+def test_webhook_handling_takes_nothing_from_the_connect_service() -> None:
+    """webhooks/ imports nothing from bridge.connect.service: shared facts such as its flags live in storage/."""
+    offenders = [str(p.relative_to(ROOT)) for p in _modules("webhooks")
+                 if any(name.startswith("bridge.connect.service") for name in _imports(p))]
+    assert [] == offenders
+
+
 def test_only_storage_opens_database_connections() -> None:
     """Every service reaches MariaDB through the one Database handle: outside storage/ nothing takes a pool,
     a connection or a transaction from bridge.storage.pool (its connection parameters are fine)."""

@@ -21,7 +21,6 @@ from bridge.storage.database import Database
 from bridge.stripe_api import StripeApi
 
 log = logging.getLogger("bridge.connect")
-RECONNECT_FLAG = "reconnect_needed:{mode}"
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ async def complete(db: Database, site: Site, config: ServiceConfig, api: StripeA
         stored, site.config, mode, token.account_id, token.publishable_key, token.access_token.reveal(), km))
     async with db.transaction() as cur:
         await oauth_store.record_outcome(cur, site.tables, record.id, "connected")
-        await flags.clear_flag(cur, site.tables, RECONNECT_FLAG.format(mode=mode))
+        await flags.clear_flag(cur, site.tables, flags.reconnect_flag(mode))
     log.info("connected", extra=fields(mode=mode, account=token.account_id, wp_user=wp_user_id))
     return Connected(mode=mode, account_id=token.account_id)
 
@@ -149,7 +148,7 @@ async def disconnect(db: Database, site: Site, config: ServiceConfig, api: Strip
     effective = await settings_store.update(
         db, site, lambda current, store_mode: ss.without_connection(current, mode, store_mode))
     async with db.transaction() as cur:
-        await flags.clear_flag(cur, site.tables, RECONNECT_FLAG.format(mode=mode))
+        await flags.clear_flag(cur, site.tables, flags.reconnect_flag(mode))
     cache.forget(mode)
     log.info("disconnected", extra=fields(mode=mode, account=account_id, wp_user=wp_user_id))
     return Disconnected(mode, effective, was_active and not effective.is_active)
@@ -162,7 +161,7 @@ async def account_cards(db: Database, site: Site, api: StripeApi, effective: ss.
     km = site.key_material()
     cards: dict[str, dict[str, Any] | None] = {}
     async with db.transaction() as cur:
-        reconnect = await flags.get_flags(cur, site.tables, "reconnect_needed:")
+        reconnect = await flags.get_flags(cur, site.tables, flags.RECONNECT_PREFIX)
     for mode in ss.MODES:
         account_id = effective.modes[mode].account_id
         if not account_id:
@@ -172,7 +171,7 @@ async def account_cards(db: Database, site: Site, api: StripeApi, effective: ss.
         if card is None:
             card = await _fetch_card(api, stored, site, mode, account_id, km)
             cache.put(mode, account_id, card)
-        cards[mode] = {**card, "reconnect_needed": f"reconnect_needed:{mode}" in reconnect}
+        cards[mode] = {**card, "reconnect_needed": flags.reconnect_flag(mode) in reconnect}
     return cards
 
 
