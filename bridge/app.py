@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
@@ -81,17 +82,17 @@ def create_app(config: ServiceConfig, site: Site, *, redactor: Redactor | None =
     return app
 
 
+# The main app's state the webhook endpoint (and /healthz) reads; the public app shares these objects.
+PUBLIC_APP_KEYS: tuple[web.AppKey[Any], ...] = (
+    config_key, site_key, database_key, worker_key, metrics_key, intake_state_key, refusals_key, inbox_writer_key,
+)
+
+
 def create_public_app(app: web.Application) -> web.Application:
     """The public listener's app: only the webhook endpoint, sharing the main app's state."""
     public = web.Application(middlewares=[error_middleware], client_max_size=app[config_key].max_webhook_bytes + 1)
-    public[config_key] = app[config_key]
-    public[site_key] = app[site_key]
-    public[database_key] = app[database_key]
-    public[worker_key] = app[worker_key]
-    public[metrics_key] = app[metrics_key]
-    public[intake_state_key] = app[intake_state_key]
-    public[refusals_key] = app[refusals_key]
-    public[inbox_writer_key] = app[inbox_writer_key]
+    for key in PUBLIC_APP_KEYS:
+        public[key] = app[key]
     public.router.add_get("/healthz", healthz)
     public.add_routes(webhook_routes)
     return public

@@ -17,12 +17,12 @@ from typing import Any
 from bridge import cli_doctor, cli_secrets, cli_webhooks
 from bridge.config import load_service_config
 from bridge.errors import BridgeError, UsageError, WpConfigInvalid
-from bridge.fluentcart import settings_store
-from bridge.fluentcart import stripe_settings as ss
-from bridge.settings_service import save_settings
+from bridge.settings import model as ss
+from bridge.settings import store as settings_store
+from bridge.settings.service import save_settings
 from bridge.site import Site, site_from_config
-from bridge.storage.pool import open_pool, transaction
-from bridge.storage.schema import ensure_fluentcart_tables
+from bridge.storage.database import open_database
+from bridge.storage.fluentcart_schema import ensure_fluentcart_tables
 from bridge.stripe_api import stripe_api_from_env
 from bridge.wordpress.wp_config import WELL_KNOWN, WpConfig, load_wp_config, parse_db_host
 
@@ -186,8 +186,8 @@ def cmd_settings_show(args: argparse.Namespace) -> int:
 
 
 async def _settings_show(site: Site, as_json: bool) -> int:
-    async with open_pool(site.db, maxsize=1) as pool:
-        view = await settings_store.load(pool, site)
+    async with open_database(site.db, site.tables) as db:
+        view = await settings_store.load(db, site)
     _emit(view.to_json(), as_json, settings_lines(view))
     return 0
 
@@ -231,8 +231,8 @@ def parse_pairs(pairs: Sequence[str]) -> dict[str, str]:
 async def _settings_set(site: Site, changes: dict[str, str], *, check: bool) -> int:
     api = stripe_api_from_env(os.environ) if check else None
     try:
-        async with open_pool(site.db, maxsize=1) as pool:
-            view, notes = await save_settings(pool, site, api, changes)
+        async with open_database(site.db, site.tables) as db:
+            view, notes = await save_settings(db, site, api, changes)
     finally:
         if api is not None:
             await api.close()
@@ -259,7 +259,7 @@ def cmd_schema_create(args: argparse.Namespace) -> int:
 
 
 async def _schema_create(site: Site) -> int:
-    async with open_pool(site.db, maxsize=1) as pool, transaction(pool) as cur:
+    async with open_database(site.db, site.tables) as db, db.transaction() as cur:
         await ensure_fluentcart_tables(cur, site.tables)
     print(f"tables ready with prefix {site.tables.prefix}")
     return 0

@@ -11,10 +11,10 @@ from typing import Any
 
 from bridge.crypto import key_material
 from bridge.errors import UsageError
-from bridge.fluentcart import settings_store
 from bridge.fluentcart.rotation import OLD_KEY_NAMES, RotationPlan, rotate
+from bridge.settings import store as settings_store
 from bridge.site import Site
-from bridge.storage.pool import open_pool
+from bridge.storage.database import open_database
 from bridge.wordpress.wp_config import PhpScalar, WpConfig, load_wp_config
 
 SiteLoader = Callable[[argparse.Namespace], Site]
@@ -67,9 +67,9 @@ def cmd_rotate(args: argparse.Namespace, site: Site) -> int:
 
 
 async def _rotate(site: Site, old: Any, new: Any, *, dry_run: bool) -> RotationPlan:
-    async with open_pool(site.db, maxsize=1) as pool:
+    async with open_database(site.db, site.tables) as db:
         if dry_run:
-            stored, _ = await settings_store.read(pool, site)
+            stored, _ = await settings_store.read(db, site)
             return rotate(stored, old, new)[1]
         plans: list[RotationPlan] = []
 
@@ -78,5 +78,5 @@ async def _rotate(site: Site, old: Any, new: Any, *, dry_run: bool) -> RotationP
             plans.append(plan)
             return row
 
-        await settings_store.update(pool, site, mutate)
+        await settings_store.update(db, site, mutate)
         return plans[0]

@@ -67,6 +67,13 @@ class ServiceConfig:
     apply_path: ApplyPath | None = None
 
 
+def stripe_bases(env: Mapping[str, str]) -> tuple[str, str]:
+    """Stripe's API and Connect addresses, or the ones FCT_BRIDGE_STRIPE_API_BASE / _CONNECT_BASE point at
+    (tests, demo): read here only, for the service and the CLI alike."""
+    return (env.get("FCT_BRIDGE_STRIPE_API_BASE", STRIPE_API_BASE).rstrip("/"),
+            env.get("FCT_BRIDGE_STRIPE_CONNECT_BASE", STRIPE_CONNECT_BASE).rstrip("/"))
+
+
 def load_service_config(environ: Mapping[str, str] | None = None, **overrides: object) -> ServiceConfig:
     """Flags (``overrides`` that are not None) beat FCT_BRIDGE_* environment variables."""
     env = os.environ if environ is None else environ
@@ -105,12 +112,12 @@ def load_service_config(environ: Mapping[str, str] | None = None, **overrides: o
     wordpress_url = env.get("FCT_BRIDGE_WORDPRESS_URL") or None
     if wordpress_url is not None and clean_site_url(wordpress_url) is None:
         raise UsageError(f"FCT_BRIDGE_WORDPRESS_URL must be an http(s) URL, got {wordpress_url!r}")
+    api_base, connect_base = stripe_bases(env)
     return ServiceConfig(
         wordpress_url=clean_site_url(wordpress_url) if wordpress_url else None, apply_path=apply_path,
         wp_config=str(values["wp_config"]), host=str(values["host"]), port=port, log_level=level,
         public_host=str(values["public_host"]), public_port=public_port, workers=workers,
-        stripe_api_base=env.get("FCT_BRIDGE_STRIPE_API_BASE", STRIPE_API_BASE).rstrip("/"),
-        stripe_connect_base=env.get("FCT_BRIDGE_STRIPE_CONNECT_BASE", STRIPE_CONNECT_BASE).rstrip("/"),
+        stripe_api_base=api_base, stripe_connect_base=connect_base,
         platforms=platforms_from_env(env),
         header_timeout_s=_seconds(values["header_timeout_s"], "header timeout"),
         body_timeout_s=_seconds(values["body_timeout_s"], "body timeout"),

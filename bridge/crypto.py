@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import binascii
 import enum
-import hmac
-import math
 import os
 import re
 from collections.abc import Mapping
@@ -24,37 +22,28 @@ from typing import Literal
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bridge.errors import CryptoError
+from bridge.wordpress.php_values import PhpScalar, php_string
 
 __all__ = [
-    "CANNOT_DECRYPT",
-    "DOUBLE_WRAPPED",
     "FALLBACK_KEY",
     "FALLBACK_SALT",
-    "NOT_UTF8",
     "InspectedSecret",
     "KeyMaterial",
     "SecretState",
-    "constant_time_equals",
-    "decrypt_key",
     "encrypt",
     "encrypt_key",
     "inspect_secret",
     "is_value_encrypted",
     "key_material",
     "php_base64_decode_strict",
-    "reveal",
 ]
 
 FALLBACK_KEY = "this-is-a-fallback-key-but-not-secure"
 FALLBACK_SALT = "this-is-a-fallback-salt-but-not-secure"
-CANNOT_DECRYPT = "cannot decrypt — were LOGGED_IN_KEY/LOGGED_IN_SALT changed?"
-DOUBLE_WRAPPED = "stored secret is encrypted twice (FluentCart ≤ 1.3.23 bug) — save the key again"
-NOT_UTF8 = "stored secret decrypts to bytes that are not UTF-8 text — save the key again"
 
 KeySource = Literal["FLUENT_CART_ENCRYPTION_KEY", "LOGGED_IN_KEY", "fallback"]
 SaltSource = Literal["LOGGED_IN_SALT", "fallback"]
-PhpConstant = str | int | float | bool | None
+PhpConstant = PhpScalar
 
 _IV_LEN = 16
 _KEY_LEN = 32
@@ -106,43 +95,6 @@ class KeyMaterial:
     __str__ = __repr__
 
 
-def _php_string(value: PhpConstant) -> str:
-    """``(string) $value`` as PHP 8 computes it."""
-    if value is None or value is False:
-        return ""
-    if value is True:
-        return "1"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _php_float_string(value)
-    return value
-
-
-def _php_float_string(value: float) -> str:
-    """PHP's float-to-string: 14 significant digits (``precision`` ini), zend_gcvt's layout."""
-    if math.isnan(value):
-        return "NAN"
-    if math.isinf(value):
-        return "INF" if value > 0 else "-INF"
-    sign = "-" if math.copysign(1.0, value) < 0 else ""
-    if value == 0:
-        return sign + "0"
-    # Python's %e rounds correctly, like zend_dtoa mode 2 with 14 digits.
-    mantissa, exponent = f"{abs(value):.13e}".split("e")
-    digits = mantissa.replace(".", "").rstrip("0")
-    decpt = int(exponent) + 1  # position of the decimal point relative to the digits
-    if decpt < -3 or decpt > 14:
-        exp = decpt - 1
-        tail = digits[1:] or "0"
-        return f"{sign}{digits[0]}.{tail}E{'-' if exp < 0 else '+'}{abs(exp)}"
-    if decpt <= 0:
-        return f"{sign}0.{'0' * -decpt}{digits}"
-    if len(digits) <= decpt:
-        return sign + digits + "0" * (decpt - len(digits))
-    return f"{sign}{digits[:decpt]}.{digits[decpt:]}"
-
-
 def key_material(constants: Mapping[str, PhpConstant]) -> KeyMaterial:
     """Resolve key and salt exactly as FluentCart does from the constants wp-config defines.
 
@@ -152,16 +104,16 @@ def key_material(constants: Mapping[str, PhpConstant]) -> KeyMaterial:
     key_source: KeySource
     if "FLUENT_CART_ENCRYPTION_KEY" in constants:
         key_source = "FLUENT_CART_ENCRYPTION_KEY"
-        key_text = _php_string(constants["FLUENT_CART_ENCRYPTION_KEY"])
+        key_text = php_string(constants["FLUENT_CART_ENCRYPTION_KEY"])
     elif "LOGGED_IN_KEY" in constants and constants["LOGGED_IN_KEY"] != "":
-        key_source, key_text = "LOGGED_IN_KEY", _php_string(constants["LOGGED_IN_KEY"])
+        key_source, key_text = "LOGGED_IN_KEY", php_string(constants["LOGGED_IN_KEY"])
     else:
         key_source, key_text = "fallback", FALLBACK_KEY
 
     salt_source: SaltSource
     raw_salt = constants.get("LOGGED_IN_SALT")
     if "LOGGED_IN_SALT" in constants and raw_salt != "":
-        salt_source, salt, comparable = "LOGGED_IN_SALT", _php_string(raw_salt), isinstance(raw_salt, str)
+        salt_source, salt, comparable = "LOGGED_IN_SALT", php_string(raw_salt), isinstance(raw_salt, str)
     else:
         salt_source, salt, comparable = "fallback", FALLBACK_SALT, True
 
@@ -275,14 +227,6 @@ def _unwrap(value: str, km: KeyMaterial) -> tuple[_Opened, str | None]:
     return _Opened.DECRYPTED, _from_php(plaintext[: len(plaintext) - len(salt)])
 
 
-def decrypt_key(value: str, km: KeyMaterial) -> str | None:
-    """PHP ``decryptKey``: the plaintext, the input itself when it is not a blob, or None (PHP false).
-
-    Never raises for any ``str``; a plaintext that is not UTF-8 comes back with surrogate escapes.
-    """
-    return _unwrap(value, km)[1]
-
-
 def is_value_encrypted(value: str, km: KeyMaterial) -> bool:
     """PHP ``isValueEncrypted``: base64-looking, ≥16 bytes decoded, and the decryption ends with the salt."""
     if _is_php_falsy(value) or not _LOOKS_ENCRYPTED.match(value):
@@ -335,32 +279,3 @@ def inspect_secret(value: str, km: KeyMaterial) -> InspectedSecret:
     if not plaintext.startswith(_STRIPE_SECRET_PREFIXES) and _unwrap(plaintext, km)[0] is _Opened.DECRYPTED:
         return InspectedSecret(SecretState.DOUBLE_WRAPPED, plaintext)
     return InspectedSecret(SecretState.ENCRYPTED, plaintext)
-
-
-def reveal(value: str, km: KeyMaterial) -> str:
-    """The usable plaintext of a stored secret ('' when empty); CryptoError when it is not usable."""
-    inspected = inspect_secret(value, km)
-    if inspected.state is SecretState.UNDECRYPTABLE or inspected.plaintext is None:
-        raise CryptoError(CANNOT_DECRYPT)
-    if inspected.state is SecretState.DOUBLE_WRAPPED:
-        raise CryptoError(DOUBLE_WRAPPED)
-    if inspected.state is SecretState.ENCRYPTED:
-        try:
-            inspected.plaintext.encode("utf-8")
-        except UnicodeEncodeError:
-            # Only a corrupted or tampered blob gets here (CTR has no MAC); no HTTP client could send it.
-            raise CryptoError(NOT_UTF8) from None
-    return inspected.plaintext
-
-
-def constant_time_equals(a: str | bytes, b: str | bytes) -> bool:
-    """Compare two secrets in time independent of where they differ (``hmac.compare_digest`` on UTF-8)."""
-    if isinstance(a, str) and isinstance(b, str):
-        # surrogatepass is injective on every str, so str equality is preserved exactly.
-        return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
-    try:
-        a_bytes = _to_php(a) if isinstance(a, str) else a
-        b_bytes = _to_php(b) if isinstance(b, str) else b
-    except ValueError:
-        return False  # a str with no byte form cannot equal any bytes
-    return hmac.compare_digest(a_bytes, b_bytes)

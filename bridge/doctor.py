@@ -13,17 +13,17 @@ from typing import Any
 
 import aiohttp
 
-from bridge.admin.settings_view import webhook_url
 from bridge.connect import stripe_calls
 from bridge.crypto import SecretState, inspect_secret
 from bridge.errors import BridgeError, StripeFailure, StripeUnreachable
-from bridge.fluentcart import settings_store
-from bridge.fluentcart import stripe_settings as ss
+from bridge.settings import model as ss
+from bridge.settings import store as settings_store
+from bridge.settings.view import webhook_url
 from bridge.shared_secret import GENERATE, MIN_LENGTH, shared_secret_problem
 from bridge.site import Site, site_from_config
 from bridge.storage import webhook_store
 from bridge.storage.database import Database
-from bridge.storage.schema import missing_tables
+from bridge.storage.fluentcart_schema import missing_tables
 from bridge.storage.site_url import wordpress_url
 from bridge.stripe_api import StripeApi
 from bridge.webhooks import endpoints, probe
@@ -124,7 +124,7 @@ class Doctor:
                  "define LOGGED_IN_KEY and LOGGED_IN_SALT in wp-config.php (FluentCart's fallback is public), "
                  "then run `fct-bridge secrets rotate`")
         try:
-            stored, store_mode = await settings_store.read(await db.pool(), site)
+            stored, store_mode = await settings_store.read(db, site)
         except BridgeError as exc:
             self.add("settings", False, str(exc), "re-save the Stripe settings page", blocking=True)
             return

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aiohttp import web
 
-from bridge.admin.signing import SignedRequest
 from bridge.config import ServiceConfig
 from bridge.connect.stripe_calls import AccountCache
 from bridge.logs import Redactor
 from bridge.metrics import Metrics
+from bridge.plugin_protocol import SignedRequest
 from bridge.site import Site
 from bridge.storage.database import Database
 from bridge.stripe_api import StripeApi
 from bridge.webhooks.inbox_writer import InboxWriter
 from bridge.webhooks.intake_state import IntakeStateCache
+from bridge.webhooks.notify import Notifier
 from bridge.webhooks.refusals import Refusals
 from bridge.webhooks.worker import Worker
-
-if TYPE_CHECKING:
-    # Only for the type: notify.py imports bridge.admin, whose middleware imports these keys.
-    from bridge.webhooks.notify import Notifier
 
 config_key = web.AppKey("bridge.config", ServiceConfig)
 site_key = web.AppKey("bridge.site", Site)
@@ -33,6 +28,6 @@ worker_key = web.AppKey("bridge.worker", Worker)
 metrics_key = web.AppKey("bridge.metrics", Metrics)
 intake_state_key = web.AppKey("bridge.intake_state", IntakeStateCache)
 inbox_writer_key = web.AppKey("bridge.inbox_writer", InboxWriter)
-notifier_key: web.AppKey[Notifier] = web.AppKey("bridge.notifier")
+notifier_key = web.AppKey("bridge.notifier", Notifier)
 refusals_key = web.AppKey("bridge.refusals", Refusals)
 signed_request_key = web.RequestKey("bridge.signed_request", SignedRequest)

@@ -12,7 +12,7 @@ from typing import Any
 
 import stripe
 
-from bridge.config import STRIPE_API_BASE, STRIPE_CONNECT_BASE
+from bridge.config import STRIPE_API_BASE, STRIPE_CONNECT_BASE, stripe_bases
 from bridge.metrics import Metrics, stripe_outcome
 
 
@@ -66,9 +66,9 @@ class StripeApi:
 
 
 def stripe_api_from_env(environ: Mapping[str, str]) -> StripeApi:
-    """Stripe's addresses, or the ones FCT_BRIDGE_STRIPE_API_BASE / _CONNECT_BASE point at (tests, demo)."""
-    return StripeApi(api_base=environ.get("FCT_BRIDGE_STRIPE_API_BASE", STRIPE_API_BASE).rstrip("/"),
-                     connect_base=environ.get("FCT_BRIDGE_STRIPE_CONNECT_BASE", STRIPE_CONNECT_BASE).rstrip("/"))
+    """A client for the addresses config.stripe_bases() reads (the CLI's; the service takes them from its config)."""
+    api_base, connect_base = stripe_bases(environ)
+    return StripeApi(api_base=api_base, connect_base=connect_base)
 
 
 def warm_up() -> None:

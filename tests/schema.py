@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bridge.storage.schema import ddl
+from bridge.storage.fluentcart_schema import ddl
 from bridge.storage.tables import Tables
 from tests.sites import TestSite
 

@@ -7,7 +7,8 @@ import hmac
 import secrets
 import time
 
-from bridge.admin import signing
+from bridge import plugin_protocol as signing
+from bridge.crypto import KeyMaterial, inspect_secret
 
 
 def plugin_headers(secret: str, method: str, path: str, body: bytes = b"", *, user: int = 1,
@@ -32,3 +33,9 @@ def stripe_signature(payload: bytes, secret: str, *, ts: int | None = None) -> s
     t = int(time.time()) if ts is None else ts
     mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
     return f"t={t},v1={mac}"
+
+
+def decrypt_key(value: str, km: KeyMaterial) -> str | None:
+    """FluentCart's ``decryptKey`` as the bridge answers it: the plaintext PHP would use, the value itself when
+    it is not a blob, or None where PHP gives false (what :func:`inspect_secret` reports)."""
+    return inspect_secret(value, km).plaintext

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 
 from bridge.app import create_app
 from bridge.doctor import Finding, diagnose
-from bridge.settings_service import save_settings
+from bridge.settings.service import save_settings
 from bridge.site import Site, site_from_config
 from bridge.storage.database import Database
 from bridge.stripe_api import StripeApi
@@ -42,7 +42,7 @@ async def configure(site: TestSite, api: StripeApi | None, keys: StandinKeys, *,
     bsite = bridge_site(site)
     db = Database(bsite.db, bsite.tables)
     try:
-        await save_settings(await db.pool(), bsite, api, {
+        await save_settings(db, bsite, api, {
             "test_publishable_key": keys.publishable, "test_secret_key": keys.secret, "is_active": "yes",
             "payment_mode": "test"})
         if register_url is not None and api is not None:

@@ -30,6 +30,7 @@ defined( 'ABSPATH' ) || exit;
 define( 'FCT_BRIDGE_VERSION', '0.1.0' );
 define( 'FCT_BRIDGE_PLUGIN_FILE', __FILE__ );
 
+require_once __DIR__ . '/includes/class-fct-bridge-protocol.php';
 require_once __DIR__ . '/includes/class-fct-bridge-client.php';
 require_once __DIR__ . '/includes/class-fct-bridge-rest-controller.php';
 require_once __DIR__ . '/includes/class-fct-bridge-webhooks-controller.php';

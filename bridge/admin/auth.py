@@ -12,7 +12,7 @@ import time
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bridge.admin import signing
+from bridge import plugin_protocol
 from bridge.errors import PayloadTooLarge, RequestTimeout, Unauthorized
 from bridge.keys import config_key, database_key, signed_request_key, site_key
 from bridge.logs import fields
@@ -28,10 +28,10 @@ async def signature_middleware(request: web.Request, handler: Handler) -> web.St
     config = app[config_key]
     secret = app[site_key].config.string("FCT_BRIDGE_SECRET") or ""
     try:
-        claimed = signing.check_headers(secret, request.headers, now=time.time(),
-                                        max_skew_s=config.admin_clock_skew_s)
+        claimed = plugin_protocol.check_headers(secret, request.headers, now=time.time(),
+                                                max_skew_s=config.admin_clock_skew_s)
         body = await _body(request, config.max_admin_bytes, config.body_timeout_s)
-        signed = signing.check_signature(secret, request.method, request.raw_path, claimed, body)
+        signed = plugin_protocol.check_signature(secret, request.method, request.raw_path, claimed, body)
         async with app[database_key].transaction() as cur:
             fresh = await claim_nonce(cur, app[site_key].tables, signed.nonce)
         if not fresh:

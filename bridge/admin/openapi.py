@@ -6,7 +6,7 @@ from typing import Any
 
 from bridge import __version__
 from bridge.admin import openapi_connect, openapi_webhooks
-from bridge.fluentcart.stripe_settings import SETTABLE
+from bridge.settings.model import SETTABLE
 
 _SIGNATURE_HEADERS = [
     {"name": name, "in": "header", "required": required, "schema": {"type": "string", "pattern": pattern}}

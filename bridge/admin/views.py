@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from aiohttp import web
 
-from bridge.admin.settings_view import settings_view
+from bridge.admin import request_args
 from bridge.connect import service as connect
 from bridge.errors import UsageError
-from bridge.fluentcart import settings_store
-from bridge.fluentcart import stripe_settings as ss
 from bridge.keys import (
     account_cache_key,
     config_key,
@@ -23,8 +20,10 @@ from bridge.keys import (
     stripe_key,
 )
 from bridge.logs import fields
-from bridge.settings_service import save_settings
-from bridge.storage.site_url import wordpress_url
+from bridge.settings import model as ss
+from bridge.settings import store as settings_store
+from bridge.settings.service import save_settings
+from bridge.settings.view import settings_view
 from bridge.webhooks.health import read_health
 
 log = logging.getLogger("bridge.admin")
@@ -34,12 +33,11 @@ routes = web.RouteTableDef()
 async def _view(request: web.Request, effective: ss.EffectiveSettings | None = None) -> dict[str, Any]:
     app = request.config_dict
     site, db = app[site_key], app[database_key]
-    pool = await db.pool()
-    stored, store_mode = await settings_store.read(pool, site)
+    stored, store_mode = await settings_store.read(db, site)
     if effective is None:
         effective = ss.effective(stored, site.config, store_mode, site.key_material())
     cards = await connect.account_cards(db, site, app[stripe_key], effective, stored, app[account_cache_key])
-    return settings_view(effective, site, await site_address(request), cards=cards,
+    return settings_view(effective, site, await request_args.site_address(request), cards=cards,
                          connect_modes=set(app[config_key].platforms), health=await read_health(db, app[refusals_key]))
 
 
@@ -51,9 +49,8 @@ async def get_settings(request: web.Request) -> web.Response:
 @routes.put("/stripe/settings")
 async def put_settings(request: web.Request) -> web.Response:
     app = request.config_dict
-    changes = _changes(await _json(request))
-    pool = await app[database_key].pool()
-    effective, notes = await save_settings(pool, app[site_key], app[stripe_key], changes)
+    changes = _changes(await request_args.json_body(request))
+    effective, notes = await save_settings(app[database_key], app[site_key], app[stripe_key], changes)
     # Field names only: values may be secrets.
     log.info("settings saved", extra=fields(wp_user=request[signed_request_key].user_id, fields=sorted(changes)))
     return web.json_response({"saved": sorted(changes), "notes": notes, "settings": await _view(request, effective)})
@@ -64,14 +61,14 @@ async def connect_start(request: web.Request) -> web.Response:
     app = request.config_dict
     signed = request[signed_request_key]
     url = await connect.start(app[database_key], app[site_key], app[config_key], signed.user_id,
-                              _mode(request), await site_address(request) or "")
+                              request_args.mode(request), await request_args.site_address(request) or "")
     return web.json_response({"url": url})
 
 
 @routes.post("/stripe/connect/callback")
 async def connect_callback(request: web.Request) -> web.Response:
     app = request.config_dict
-    body = await _json(request)
+    body = await request_args.json_body(request)
     items = body.items() if isinstance(body, dict) else ()
     params = {k: v for k, v in items if isinstance(k, str) and isinstance(v, str)}
     done = await connect.complete(app[database_key], app[site_key], app[config_key], app[stripe_key],
@@ -83,30 +80,11 @@ async def connect_callback(request: web.Request) -> web.Response:
 @routes.post(r"/stripe/connect/{mode:test|live}/disconnect")
 async def connect_disconnect(request: web.Request) -> web.Response:
     app = request.config_dict
-    mode = _mode(request)
+    mode = request_args.mode(request)
     done = await connect.disconnect(app[database_key], app[site_key], app[config_key], app[stripe_key],
                                     request[signed_request_key].user_id, mode, app[account_cache_key])
     return web.json_response({"status": "disconnected", "mode": mode, "deactivated": done.deactivated,
                               "message": done.message, "settings": await _view(request, done.effective)})
-
-
-async def site_address(request: web.Request) -> str | None:
-    """WordPress's address as WordPress says (bridge/storage/site_url.py), never as a request reports it."""
-    app = request.config_dict
-    site = app[site_key]
-    async with app[database_key].transaction() as cur:
-        return await wordpress_url(cur, site.tables, site.config)
-
-
-def _mode(request: web.Request) -> ss.Mode:
-    return "live" if request.match_info["mode"] == "live" else "test"
-
-
-async def _json(request: web.Request) -> Any:
-    try:
-        return json.loads(request[signed_request_key].body or b"null")
-    except ValueError:
-        raise UsageError("body is not JSON") from None
 
 
 def _changes(data: Any) -> dict[str, str]:

@@ -3,17 +3,13 @@ replay failed events. The composition root: reads app state and calls the featur
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from aiohttp import web
 
-from bridge.admin.settings_view import webhook_url
-from bridge.admin.views import site_address
+from bridge.admin import request_args
 from bridge.errors import UsageError
-from bridge.fluentcart import settings_store
-from bridge.fluentcart import stripe_settings as ss
 from bridge.keys import (
     config_key,
     database_key,
@@ -24,6 +20,9 @@ from bridge.keys import (
     worker_key,
 )
 from bridge.logs import fields
+from bridge.settings import model as ss
+from bridge.settings import store as settings_store
+from bridge.settings.view import webhook_url
 from bridge.webhooks import endpoints, probe, replay
 from bridge.webhooks.health import health_view, read_health
 
@@ -49,7 +48,7 @@ async def list_events(request: web.Request) -> web.Response:
 @routes.post("/stripe/webhooks/replay")
 async def replay_events(request: web.Request) -> web.Response:
     app = request.config_dict
-    wanted = replay.parse_request(await _json(request))
+    wanted = replay.parse_request(await request_args.json_body(request))
     count = await replay.requeue(app[database_key], wanted)
     if count:
         app[worker_key].wake()
@@ -64,14 +63,14 @@ async def replay_events(request: web.Request) -> web.Response:
 async def check_endpoint(request: web.Request) -> web.Response:
     app = request.config_dict
     url = await _url(request)
-    result = await endpoints.check(app[database_key], app[site_key], app[stripe_key], _mode(request), url)
+    result = await endpoints.check(app[database_key], app[site_key], app[stripe_key], request_args.mode(request), url)
     return web.json_response(result)
 
 
 @routes.post(r"/stripe/webhooks/{mode:test|live}/register")
 async def register_endpoint(request: web.Request) -> web.Response:
     app = request.config_dict
-    mode = _mode(request)
+    mode = request_args.mode(request)
     result = await endpoints.register(app[database_key], app[site_key], app[stripe_key], mode, await _url(request),
                                       interval_s=app[config_key].webhook_register_interval_s)
     log.info("webhook registration", extra=fields(wp_user=request[signed_request_key].user_id, mode=mode,
@@ -82,7 +81,7 @@ async def register_endpoint(request: web.Request) -> web.Response:
 @routes.post(r"/stripe/webhooks/{mode:test|live}/test")
 async def send_test_event(request: web.Request) -> web.Response:
     app = request.config_dict
-    mode = _mode(request)
+    mode = request_args.mode(request)
     result = await probe.send_probe(app[database_key], app[site_key], mode, await _url(request),
                                     timeout_s=app[config_key].probe_timeout_s)
     log.info("webhook test event", extra=fields(wp_user=request[signed_request_key].user_id, mode=mode,
@@ -92,24 +91,13 @@ async def send_test_event(request: web.Request) -> web.Response:
     return web.json_response(result)
 
 
-def _mode(request: web.Request) -> ss.Mode:
-    return "live" if request.match_info["mode"] == "live" else "test"
-
-
 async def _url(request: web.Request) -> str:
-    return webhook_url(request.config_dict[site_key], await site_address(request))
+    return webhook_url(request.config_dict[site_key], await request_args.site_address(request))
 
 
 async def _health(request: web.Request) -> dict[str, Any]:
     app = request.config_dict
     site = app[site_key]
-    effective = await settings_store.load(await app[database_key].pool(), site)
+    effective = await settings_store.load(app[database_key], site)
     health = await read_health(app[database_key], app[refusals_key])
     return {mode: health_view(health[mode], mode, effective) for mode in ss.MODES}
-
-
-async def _json(request: web.Request) -> Any:
-    try:
-        return json.loads(request[signed_request_key].body or b"null")
-    except ValueError:
-        raise UsageError("body is not JSON") from None

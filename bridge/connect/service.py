@@ -11,9 +11,9 @@ from typing import Any
 from bridge.config import Platform, ServiceConfig
 from bridge.connect import oauth, stripe_calls
 from bridge.errors import ConnectDenied, NotConfigured, StripeFailure, ValidationError
-from bridge.fluentcart import settings_store
-from bridge.fluentcart import stripe_settings as ss
 from bridge.logs import fields
+from bridge.settings import model as ss
+from bridge.settings import store as settings_store
 from bridge.site import Site
 from bridge.storage import flags
 from bridge.storage import oauth as oauth_store
@@ -21,7 +21,6 @@ from bridge.storage.database import Database
 from bridge.stripe_api import StripeApi
 
 log = logging.getLogger("bridge.connect")
-RECONNECT_FLAG = "reconnect_needed:{mode}"
 
 
 @dataclass(frozen=True)
@@ -87,12 +86,11 @@ async def complete(db: Database, site: Site, config: ServiceConfig, api: StripeA
         raise StripeFailure(f"Stripe connected a {'live' if token.livemode else 'test'}-mode account in the {mode} "
                             "tab; that grant was revoked at Stripe")
     km = site.key_material()
-    pool = await db.pool()
-    await settings_store.update(pool, site, lambda stored, _: ss.with_connection(
+    await settings_store.update(db, site, lambda stored, _: ss.with_connection(
         stored, site.config, mode, token.account_id, token.publishable_key, token.access_token.reveal(), km))
     async with db.transaction() as cur:
         await oauth_store.record_outcome(cur, site.tables, record.id, "connected")
-        await flags.clear_flag(cur, site.tables, RECONNECT_FLAG.format(mode=mode))
+        await flags.clear_flag(cur, site.tables, flags.reconnect_flag(mode))
     log.info("connected", extra=fields(mode=mode, account=token.account_id, wp_user=wp_user_id))
     return Connected(mode=mode, account_id=token.account_id)
 
@@ -141,17 +139,16 @@ class Disconnected:
 async def disconnect(db: Database, site: Site, config: ServiceConfig, api: StripeApi, wp_user_id: int,
                      mode: ss.Mode, cache: stripe_calls.AccountCache) -> Disconnected:
     """Revoke at Stripe, then clear the mode's credentials; nothing is cleared if Stripe cannot be told."""
-    pool = await db.pool()
-    stored, _ = await settings_store.read(pool, site)
+    stored, _ = await settings_store.read(db, site)
     account_id = str(stored.get(f"{mode}_account_id") or "")
     if not account_id:
         raise ValidationError({"mode": f"no Stripe account is connected in {mode} mode"})
     await stripe_calls.deauthorize(api, platform_for(config, mode), account_id)
     was_active = ss.merged(stored).get("is_active") == "yes"
     effective = await settings_store.update(
-        pool, site, lambda current, store_mode: ss.without_connection(current, mode, store_mode))
+        db, site, lambda current, store_mode: ss.without_connection(current, mode, store_mode))
     async with db.transaction() as cur:
-        await flags.clear_flag(cur, site.tables, RECONNECT_FLAG.format(mode=mode))
+        await flags.clear_flag(cur, site.tables, flags.reconnect_flag(mode))
     cache.forget(mode)
     log.info("disconnected", extra=fields(mode=mode, account=account_id, wp_user=wp_user_id))
     return Disconnected(mode, effective, was_active and not effective.is_active)
@@ -164,7 +161,7 @@ async def account_cards(db: Database, site: Site, api: StripeApi, effective: ss.
     km = site.key_material()
     cards: dict[str, dict[str, Any] | None] = {}
     async with db.transaction() as cur:
-        reconnect = await flags.get_flags(cur, site.tables, "reconnect_needed:")
+        reconnect = await flags.get_flags(cur, site.tables, flags.RECONNECT_PREFIX)
     for mode in ss.MODES:
         account_id = effective.modes[mode].account_id
         if not account_id:
@@ -174,7 +171,7 @@ async def account_cards(db: Database, site: Site, api: StripeApi, effective: ss.
         if card is None:
             card = await _fetch_card(api, stored, site, mode, account_id, km)
             cache.put(mode, account_id, card)
-        cards[mode] = {**card, "reconnect_needed": f"reconnect_needed:{mode}" in reconnect}
+        cards[mode] = {**card, "reconnect_needed": flags.reconnect_flag(mode) in reconnect}
     return cards
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from bridge.crypto import KeyMaterial, SecretState, encrypt, inspect_secret
 from bridge.errors import CryptoError
-from bridge.fluentcart.stripe_settings import ENCRYPTED_FIELDS, merged
+from bridge.settings.model import ENCRYPTED_FIELDS, merged
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiomysql
 
-from bridge.storage.schema import quietly_create
+from bridge.storage.fluentcart_schema import quietly_create
 from bridge.storage.tables import Tables
 
 

@@ -1,5 +1,6 @@
-"""The service's database handle: a pool created on first use, so the sidecar starts (and says it is
-not ready) while MariaDB is down, and recovers by itself when it comes back."""
+"""The one database handle every service takes: a pool created on first use, so the sidecar starts (and says
+it is not ready) while MariaDB is down, and recovers by itself when it comes back. The CLI opens one for a
+command with :func:`open_database`."""
 
 from __future__ import annotations
 
@@ -15,10 +16,14 @@ from bridge.storage.tables import Tables
 
 
 class Database:
-    def __init__(self, params: DbParams, tables: Tables, *, maxsize: int = 10) -> None:
+    def __init__(self, params: DbParams, tables: Tables, *, maxsize: int = 10, connect_timeout: float = 3,
+                 bridge_tables: bool = True) -> None:
         self.params = params
         self.tables = tables
         self._maxsize = maxsize
+        self._connect_timeout = connect_timeout
+        # False: only FluentCart's and WordPress's tables are used, so the bridge's are not created.
+        self._bridge_tables = bridge_tables
         self._pool: aiomysql.Pool | None = None
         self._lock = asyncio.Lock()
 
@@ -27,10 +32,12 @@ class Database:
             return self._pool
         async with self._lock:
             if self._pool is None:
-                pool = await create_pool(self.params, minsize=1, maxsize=self._maxsize, connect_timeout=3)
+                pool = await create_pool(self.params, minsize=1, maxsize=self._maxsize,
+                                         connect_timeout=self._connect_timeout)
                 try:
-                    async with transaction(pool) as cur:
-                        await ensure_bridge_tables(cur, self.tables)
+                    if self._bridge_tables:
+                        async with transaction(pool) as cur:
+                            await ensure_bridge_tables(cur, self.tables)
                 except BaseException:
                     pool.close()
                     await pool.wait_closed()
@@ -54,3 +61,13 @@ class Database:
             self._pool.close()
             await self._pool.wait_closed()
             self._pool = None
+
+
+@contextlib.asynccontextmanager
+async def open_database(params: DbParams, tables: Tables) -> AsyncIterator[Database]:
+    """A one-connection handle for a CLI command that reads or changes settings (no bridge tables), closed after."""
+    db = Database(params, tables, maxsize=1, connect_timeout=5.0, bridge_tables=False)
+    try:
+        yield db
+    finally:
+        await db.close()

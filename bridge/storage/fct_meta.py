@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import aiomysql
 
-from bridge.errors import CodecError, StorageError
+from bridge.errors import StorageError
 from bridge.storage.tables import Tables
 
 LOCK_TIMEOUT_S = 5
@@ -87,9 +87,3 @@ def _lock_name(tables: Tables, key: str) -> str:
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def require_text(row: MetaRow, key: str) -> str:
-    if row.meta_value is None:
-        raise CodecError(f"fct_meta row {row.id} ({key}) has a NULL meta_value")
-    return row.meta_value

@@ -6,6 +6,14 @@ import aiomysql
 
 from bridge.storage.tables import Tables
 
+# Set when a mode's account owner revoked this platform's access (account.application.deauthorized),
+# cleared when the mode is connected or disconnected again; the settings page then asks to reconnect.
+RECONNECT_PREFIX = "reconnect_needed:"
+
+
+def reconnect_flag(mode: str) -> str:
+    return RECONNECT_PREFIX + mode
+
 
 async def get_flags(cur: aiomysql.Cursor, tables: Tables, prefix: str) -> dict[str, str]:
     await cur.execute(f"SELECT name, value FROM {tables.bridge_flags} WHERE name LIKE %s",

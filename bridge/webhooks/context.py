@@ -14,7 +14,7 @@ import aiomysql
 import stripe
 
 from bridge.errors import BridgeError
-from bridge.fluentcart.stripe_settings import Mode
+from bridge.settings.model import Mode
 from bridge.storage import webhook_store as store
 from bridge.storage.tables import Tables
 

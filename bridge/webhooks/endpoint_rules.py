@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bridge.fluentcart import stripe_settings as ss
-from bridge.fluentcart.events import CONNECT_EVENTS, endpoint_events
+from bridge.settings import model as ss
+from bridge.settings.events import CONNECT_EVENTS, endpoint_events
 
 CREATED_BY = "fct-bridge"
 SITE_KEY = "fct_bridge_site"

@@ -18,9 +18,9 @@ from typing import Any
 import stripe
 
 from bridge.errors import NotConfigured, RateLimited, StripeFailure
-from bridge.fluentcart import settings_store
-from bridge.fluentcart import stripe_settings as ss
 from bridge.logs import fields
+from bridge.settings import model as ss
+from bridge.settings import store as settings_store
 from bridge.site import Site
 from bridge.storage import flags
 from bridge.storage.database import Database
@@ -46,8 +46,7 @@ class ModeKeys:
 
 
 async def mode_keys(db: Database, site: Site, mode: ss.Mode) -> ModeKeys:
-    pool = await db.pool()
-    stored, store_mode = await settings_store.read(pool, site)
+    stored, store_mode = await settings_store.read(db, site)
     km = site.key_material()
     view = ss.effective(stored, site.config, store_mode, km).modes[mode]
     return ModeKeys(
@@ -160,8 +159,7 @@ async def _create(db: Database, site: Site, api: StripeApi, secret_key: str, tar
     field = f"{target.mode}_webhook_secret"
     km = site.key_material()
     try:
-        pool = await db.pool()
-        await settings_store.update(pool, site, lambda stored, store_mode: ss.apply_changes(
+        await settings_store.update(db, site, lambda stored, store_mode: ss.apply_changes(
             stored, {field: created.secret.reveal()}, site.config, store_mode, km))
         held = rules.Held(endpoint_id, rules.fingerprint(created.secret.reveal()))
         async with db.transaction() as cur:

@@ -16,11 +16,12 @@ from bridge.storage import fct_orders as fct_o
 from bridge.storage import fct_transactions as fct
 from bridge.storage import webhook_store as store
 from bridge.webhooks import ownership
-from bridge.webhooks.amounts import fct_amount, first, integer, text, utc
 from bridge.webhooks.context import APPLIED, ApplyContext, CannotApply, NotYetApplicable, Outcome
 from bridge.webhooks.effects import Effect, Plan
+from bridge.webhooks.fct_values import fct_amount, utc
 from bridge.webhooks.handlers import charges, checkout, invoices, payment_proof, refunds, renewals
 from bridge.webhooks.handlers.order_sync import superseded
+from bridge.webhooks.payload_fields import first, integer, text
 
 Planner = Callable[[ApplyContext], Awaitable[Plan | None]]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from bridge.fluentcart import stripe_settings as ss
+from bridge.settings import model as ss
 from bridge.storage import webhook_store as store
 from bridge.storage.database import Database
 from bridge.webhooks import matching

@@ -12,7 +12,7 @@ from typing import Any
 
 import stripe
 
-from bridge.fluentcart.stripe_settings import Mode
+from bridge.settings.model import Mode
 
 TOLERANCE_S = 300
 # Stripe's shapes, which the inbox's ASCII columns hold; anything else is not a Stripe event.

@@ -11,8 +11,8 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from bridge.fluentcart import settings_store
-from bridge.fluentcart.stripe_settings import Mode
+from bridge.settings import store as settings_store
+from bridge.settings.model import Mode
 from bridge.site import Site
 from bridge.storage.database import Database
 from bridge.webhooks.secrets import signing_secrets

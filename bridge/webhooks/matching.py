@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bridge.webhooks.amounts import fct_amount
+from bridge.webhooks.fct_values import fct_amount
 
 WRONG_MODE, WRONG_CURRENCY, WRONG_AMOUNT, UNPROVEN = "wrong_mode", "wrong_currency", "wrong_amount", "unproven"
 REASONS = (WRONG_MODE, WRONG_CURRENCY, WRONG_AMOUNT, UNPROVEN)

@@ -8,8 +8,6 @@ then marked sent (2xx) or retried with backoff and dead-lettered with its error 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import secrets
 import time
@@ -18,7 +16,8 @@ import aiohttp
 import aiomysql
 from yarl import URL
 
-from bridge.admin import signing
+from bridge import plugin_protocol
+from bridge.background import Loop, drain
 from bridge.errors import BridgeError
 from bridge.logs import fields
 from bridge.site import Site
@@ -29,7 +28,7 @@ from bridge.storage.site_url import wordpress_url
 log = logging.getLogger("bridge.notify")
 
 EVENTS_ROUTE = "/wp-json/fct-bridge/v1/events"
-NOTIFY_USER = signing.NOTICE_USER  # the sidecar acts for no WordPress user
+NOTIFY_USER = plugin_protocol.NOTICE_USER  # the sidecar acts for no WordPress user
 MAX_ATTEMPTS = 10
 # Longer than the HTTP timeout: a lease never runs out while its own POST is still waiting.
 LEASE_S = 60.0
@@ -46,15 +45,10 @@ def signed_headers(secret: str, url: str, body: bytes, *, now: float, nonce: str
     too, so the plugin recomputes the canonical string without knowing which URL the sidecar chose."""
     timestamp, nonce = str(int(now)), nonce or secrets.token_hex(16)
     path_qs = URL(url).raw_path_qs
-    return {
-        signing.HEADER_TIMESTAMP: timestamp,
-        signing.HEADER_NONCE: nonce,
-        signing.HEADER_USER: NOTIFY_USER,
-        signing.HEADER_SITE_URL: url,
-        signing.HEADER_SIGNATURE: signing.sign(secret, signing.SIDECAR_TO_WORDPRESS, "POST", path_qs, timestamp, nonce,
-                                                  NOTIFY_USER, url, body),
-        "Content-Type": "application/json",
-    }
+    headers = plugin_protocol.signed_headers(secret, plugin_protocol.SIDECAR_TO_WORDPRESS, "POST", path_qs,
+                                             user=NOTIFY_USER, site_url=url, body=body, timestamp=timestamp,
+                                             nonce=nonce)
+    return {**headers, "Content-Type": "application/json"}
 
 
 class Notifier:
@@ -62,7 +56,8 @@ class Notifier:
         self.db, self.site = db, site
         self.poll_s, self.timeout_s = poll_s, timeout_s
         self._session: aiohttp.ClientSession | None = None
-        self._task: asyncio.Task[None] | None = None
+        # Polling is enough: a notice is a courtesy to WordPress, a second late at most.
+        self._loop = Loop(self.step, names=["wordpress-notifier"], label="notifier", log=log, poll_s=poll_s)
         self._waiting_for: str | None = None  # what is missing, so the warning is logged once, not every poll
 
     async def open(self) -> None:
@@ -76,35 +71,14 @@ class Notifier:
             self._session = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="wordpress-notifier")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                worked = await self.step()
-            except BridgeError as exc:  # database down: wait and try again
-                log.warning("notifier paused", extra=fields(detail=str(exc)))
-                worked = False
-            except Exception:
-                log.exception("notifier step failed")
-                worked = False
-            if not worked:
-                # Polling is enough: a notice is a courtesy to WordPress, a second late at most.
-                await asyncio.sleep(self.poll_s)
+        await self._loop.stop()
 
     async def drain(self, limit: int = 1000) -> int:
         """Send everything due now (tests); returns how many notices were attempted."""
-        count = 0
-        while count < limit and await self.step():
-            count += 1
-        return count
+        return await drain(self.step, limit)
 
     async def step(self) -> bool:
         """Send one due notice; False when none is due, or no WordPress URL or secret is known yet (the

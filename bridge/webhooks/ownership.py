@@ -20,8 +20,8 @@ from typing import Any
 
 from bridge.storage import fct_marks
 from bridge.storage import webhook_store as store
-from bridge.webhooks.amounts import text
 from bridge.webhooks.context import ApplyContext, Handler, Outcome
+from bridge.webhooks.payload_fields import text
 
 NOT_THIS_STORE = "not_this_store"
 

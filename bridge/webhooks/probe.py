@@ -20,7 +20,7 @@ import aiohttp
 import stripe
 
 from bridge.errors import NotConfigured
-from bridge.fluentcart import stripe_settings as ss
+from bridge.settings import model as ss
 from bridge.site import Site
 from bridge.storage import webhook_store as store
 from bridge.storage.database import Database

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridge.errors import UsageError
-from bridge.fluentcart import stripe_settings as ss
+from bridge.settings import model as ss
 from bridge.storage import webhook_store as store
 from bridge.storage.database import Database
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bridge.fluentcart import stripe_settings as ss
+from bridge.settings import model as ss
 from bridge.site import Site
 
 

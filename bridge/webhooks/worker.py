@@ -11,7 +11,6 @@ applied. WordPress's ledger makes a retry after a lost answer, a 500 or a killed
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -22,11 +21,13 @@ from typing import Any
 import pymysql
 import stripe
 
+from bridge.background import Loop, drain
 from bridge.errors import BridgeError
-from bridge.fluentcart import presence, settings_store
-from bridge.fluentcart import stripe_settings as ss
+from bridge.fluentcart import presence
 from bridge.logs import fields
 from bridge.metrics import Metrics
+from bridge.settings import model as ss
+from bridge.settings import store as settings_store
 from bridge.site import Site
 from bridge.storage import webhook_store as store
 from bridge.storage.database import Database
@@ -64,47 +65,21 @@ class Worker:
         self.metrics = metrics
         self.batch = batch
         self.concurrency, self.poll_s = concurrency, poll_s
-        self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._loop = Loop(self.step, names=[f"webhook-worker-{i}" for i in range(concurrency)], label="worker",
+                          log=log, poll_s=poll_s)
 
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._loop(), name=f"webhook-worker-{i}") for i in range(self.concurrency)]
+        self._loop.start()
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                worked = await self.step()
-            except BridgeError as exc:  # database down: wait and try again
-                log.warning("worker paused", extra=fields(detail=str(exc)))
-                worked = False
-            except Exception:
-                log.exception("worker step failed")
-                worked = False
-            if not worked:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
+        await self._loop.stop()
 
     async def drain(self, limit: int = 10_000) -> int:
         """Apply everything due now (tests, CLI replay); returns how many events were handled."""
-        count = 0
-        while count < limit:
-            handled = await self.step()
-            if not handled:
-                break
-            count += handled
-        return count
+        return await drain(self.step, limit)
 
     async def step(self) -> int:
         """Claim and apply a batch of due events in one transaction; how many were handled (0: none due).

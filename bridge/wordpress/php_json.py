@@ -35,7 +35,8 @@ from functools import cache
 from typing import Any
 
 from bridge.errors import CodecError
-from bridge.wordpress.php_serialize import INT_MAX, INT_MIN, format_php_float, normalize_array_key
+from bridge.wordpress.php_serialize import normalize_array_key
+from bridge.wordpress.php_values import INT_MAX, INT_MIN, format_php_float
 
 ENCODE_MAX_DEPTH = 512  # json_encode's default $depth: arrays may nest this deep
 DECODE_MAX_DEPTH = 511  # json_decode's default $depth is 512 too, yet 512 nested arrays fail

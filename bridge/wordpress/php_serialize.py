@@ -34,15 +34,14 @@ lengths), so those go through it. Its floats are Python's (``d:1.0;`` where PHP 
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator, Mapping
-from decimal import Decimal
 from typing import Any, TypeAlias
 
 import phpserialize
 
 from bridge.errors import CodecError
+from bridge.wordpress.php_values import INT_MAX, INT_MIN, format_php_float, php_string
 
 PhpKey: TypeAlias = int | str | bytes
 PhpValue: TypeAlias = bool | int | float | str | bytes | dict[PhpKey, "PhpValue"] | None
@@ -51,8 +50,6 @@ Serializable: TypeAlias = (
     bool | int | float | str | bytes | Mapping[Any, "Serializable"] | list[Any] | tuple[Any, ...] | None
 )
 
-INT_MIN = -(2**63)
-INT_MAX = 2**63 - 1
 # PHP's default unserialize_max_depth; also bounds dumps() so a self-containing list fails cleanly.
 MAX_DEPTH = 4096
 
@@ -70,45 +67,6 @@ _FLOAT = re.compile(rb"d:(NAN|-?INF|[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]
 _SCALARS = {b"N": _NULL, b"b": _BOOL, b"i": _INT, b"d": _FLOAT}
 _STRING_HEAD = re.compile(rb"([sS]):([0-9]+):\"")
 _ARRAY_HEAD = re.compile(rb"a:([0-9]+):\{")
-
-
-# ---------------------------------------------------------------------------------------- floats
-
-
-def format_php_float(value: float, *, precision: int = -1, exponent_char: str = "E") -> str:
-    """Format ``value`` as PHP's zend_gcvt does.
-
-    ``precision=-1`` is ``serialize_precision=-1`` (shortest text that reads back exactly), used
-    by ``serialize()``, ``var_export()`` and ``json_encode()``; ``precision=14`` is ``precision``,
-    used by ``(string)$float``, ``echo`` and ``sprintf('%s')``. ``exponent_char`` is ``"E"`` for
-    serialize and string casts, ``"e"`` for JSON.
-    """
-    if math.isnan(value):
-        return "NAN"
-    if math.isinf(value):
-        return "INF" if value > 0 else "-INF"
-    sign = "-" if math.copysign(1.0, value) < 0 else ""
-    if value == 0:
-        return sign + "0"
-    if precision < 0:
-        # Python's repr is the same shortest round-trip digit string as zend_dtoa mode 0.
-        _, digit_tuple, exponent = Decimal(repr(abs(value))).normalize().as_tuple()
-        digits = "".join(map(str, digit_tuple))
-        point = len(digits) + int(exponent)
-        max_digits = 17
-    else:
-        mantissa, _, exp = f"{abs(value):.{precision - 1}e}".partition("e")
-        digits = mantissa.replace(".", "").rstrip("0")
-        point = int(exp) + 1
-        max_digits = precision
-    if point < -3 or point > max_digits:
-        shown = point - 1
-        return f"{sign}{digits[0]}.{digits[1:] or '0'}{exponent_char}{'-' if shown < 0 else '+'}{abs(shown)}"
-    if point <= 0:
-        return f"{sign}0.{'0' * -point}{digits}"
-    if len(digits) <= point:
-        return sign + digits + "0" * (point - len(digits))
-    return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
 # ---------------------------------------------------------------------------------------- keys
@@ -451,12 +409,8 @@ def maybe_serialize(value: Serializable) -> str | bytes:
         if is_serialized(value, strict=False):
             return _text_or_bytes(dumps(value))
         return value
-    if value is None or value is False:
-        return ""
-    if value is True:
-        return "1"
-    if isinstance(value, int):
-        return str(_in_int_range(value))
-    if isinstance(value, float):
-        return format_php_float(value, precision=14)
+    if isinstance(value, int) and not isinstance(value, bool):
+        _in_int_range(value)
+    if value is None or isinstance(value, bool | int | float):
+        return php_string(value)
     return _text_or_bytes(dumps(value))

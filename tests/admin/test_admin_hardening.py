@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from bridge.admin import signing
+from bridge import plugin_protocol as signing
 from tests.admin.conftest import PATH, SECRET
 from tests.admin.test_admin_api import put
 from tests.sites import TestSite

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from yarl import URL
 
-from bridge.admin import signing
+from bridge import plugin_protocol as signing
 from bridge.webhooks.notify import EVENTS_ROUTE, signed_headers
 from bridge.wordpress.wp_config import load_wp_config
 from tests.e2e.site import E2ESite

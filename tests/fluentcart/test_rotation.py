@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.crypto import decrypt_key, encrypt_key, key_material
+from bridge.crypto import encrypt_key, key_material
 from bridge.errors import CryptoError
 from bridge.fluentcart.rotation import rotate
+from tests.support import decrypt_key
 
 OLD = key_material({"LOGGED_IN_KEY": "old-key-" * 8, "LOGGED_IN_SALT": "old-salt-" * 8})
 NEW = key_material({"LOGGED_IN_KEY": "new-key-" * 8, "LOGGED_IN_SALT": "new-salt-" * 8})

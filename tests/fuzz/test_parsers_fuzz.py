@@ -22,9 +22,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bridge.admin import signing
+from bridge import plugin_protocol as signing
 from bridge.errors import BridgeError, CodecError, Unauthorized
-from bridge.fluentcart.stripe_settings import Mode
+from bridge.settings.model import Mode
 from bridge.webhooks.intake import Rejection, VerifiedEvent, verify_delivery
 from bridge.wordpress.php_serialize import dumps, loads, maybe_unserialize
 from bridge.wordpress.wp_config import load_wp_config

@@ -35,8 +35,6 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-# bridge.admin first: importing bridge.keys first is circular (keys -> admin.signing -> admin/__init__ -> auth -> keys).
-import bridge.admin  # noqa: F401
 from bridge.keys import config_key
 from bridge.logs import JsonFormatter, Redactor
 from tests.sites import TestSite

@@ -31,7 +31,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bridge.app import create_app
-from bridge.crypto import decrypt_key, is_value_encrypted
+from bridge.crypto import is_value_encrypted
 from bridge.logs import JsonFormatter, Redactor
 from bridge.site import site_from_config
 from bridge.stripe_api import StripeApi
@@ -41,7 +41,7 @@ from tests.conftest import SiteFactory
 from tests.security.session_scan import SECRET_SHAPES
 from tests.sites import TestSite
 from tests.stripe_standin import Standin, standin, stripe_api  # noqa: F401
-from tests.support import plugin_headers, stripe_signature
+from tests.support import decrypt_key, plugin_headers, stripe_signature
 
 SHARED = "storage-scan-shared-secret-0123456789abcdef"
 SITE_URL = "http://127.0.0.1:8080"

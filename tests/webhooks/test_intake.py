@@ -203,14 +203,14 @@ async def test_a_secret_saved_a_moment_ago_is_used_despite_the_cached_settings(h
     """The intake caches settings briefly, but a signature that fails against the cache is checked against
     fresh settings: a newly stored signing secret works on the very next delivery."""
     from bridge.crypto import encrypt_key
-    from bridge.fluentcart import settings_store
     from bridge.keys import database_key, site_key
+    from bridge.settings import store as settings_store
 
     await hooks.deliver(event("payout.paid", {"id": "po_c1"}))  # warms the cache
     site, db = hooks.app[site_key], hooks.app[database_key]
     # A stored secret beside the constant: both are accepted during a roll.
     blob = encrypt_key("whsec_rolledSecretJustNow0001", site.key_material())
-    await settings_store.update(await db.pool(), site, lambda stored, _: {**stored, "live_webhook_secret": blob})
+    await settings_store.update(db, site, lambda stored, _: {**stored, "live_webhook_secret": blob})
 
     fresh = await hooks.deliver(event("payout.paid", {"id": "po_c2"}, livemode=True),
                                 secret="whsec_rolledSecretJustNow0001")

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bridge.admin import signing
+from bridge import plugin_protocol as signing
 from bridge.app import create_app
 from bridge.errors import Unauthorized
 from bridge.keys import notifier_key, worker_key

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bridge.fluentcart import settings_store
 from bridge.keys import database_key, refusals_key, site_key
+from bridge.settings import store as settings_store
 from bridge.webhooks.health import health_view, read_health
 from tests.webhooks import factories as f
 from tests.webhooks.conftest import Hooks, event
@@ -20,7 +20,7 @@ EVENT_COLS = "status, attempts, last_error, note"
 async def health(hooks: Hooks, mode: str = "test") -> dict[str, Any]:
     """The webhook health view exactly as the admin API builds it."""
     app = hooks.app
-    effective = await settings_store.load(await app[database_key].pool(), app[site_key])
+    effective = await settings_store.load(app[database_key], app[site_key])
     found = await read_health(app[database_key], app[refusals_key])
     return health_view(found["live" if mode == "live" else "test"], "live" if mode == "live" else "test", effective)
 

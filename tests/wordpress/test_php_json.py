@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bridge.errors import CodecError
 from bridge.wordpress.php_json import decode, encode, encode_fluentcart_meta
-from bridge.wordpress.php_serialize import INT_MAX, INT_MIN
+from bridge.wordpress.php_values import INT_MAX, INT_MIN
 from tests.php import run_php
 from tests.wordpress.test_php_serialize import PHP_HELPERS, describe, maps
 

@@ -15,16 +15,14 @@ from hypothesis import strategies as st
 
 from bridge.errors import CodecError
 from bridge.wordpress.php_serialize import (
-    INT_MAX,
-    INT_MIN,
     MAX_DEPTH,
     dumps,
-    format_php_float,
     is_serialized,
     loads,
     maybe_serialize,
     maybe_unserialize,
 )
+from bridge.wordpress.php_values import INT_MAX, INT_MIN
 from tests.php import run_php
 
 INF = math.inf
@@ -246,24 +244,6 @@ def test_floats_are_written_as_php_writes_them() -> None:
     ]
     assert [expected for _, expected in table] == [dumps(value) for value, _ in table]
     assert [expected for _, expected in table] == [php for php, _ in php_serialize_all([v for v, _ in table])]
-
-
-@pytest.mark.php
-@settings(max_examples=30, deadline=None)  # one PHP process per example, 100 floats at most
-@given(st.lists(st.floats(), min_size=1, max_size=100))
-def test_float_text_matches_php_at_both_precisions(values: list[float]) -> None:
-    """format_php_float() equals PHP's serialize() text (precision -1) and (string) cast (precision 14)."""
-    code = (
-        PHP_HELPERS
-        + r"""
-        $out = [];
-        foreach (stdin_json() as $d) { $f = build($d); $out[] = [substr(serialize($f), 2, -1), (string) $f]; }
-        echo json_encode($out);
-    """
-    )
-    php = json.loads(run_php(code, json.dumps([describe(v) for v in values]).encode()))
-    ours = [[format_php_float(v), format_php_float(v, precision=14)] for v in values]
-    assert php == ours
 
 
 def test_scalars_are_written_as_php_writes_them() -> None:

@@ -23,11 +23,6 @@ class FCT_Bridge_Client {
 	const ADMIN_TIMEOUT = 10;
 
 	/**
-	 * The label of this direction (plugin → sidecar) in the signed string (docs/protocol.md).
-	 */
-	const DIRECTION = 'plugin-to-sidecar';
-
-	/**
 	 * Seconds to wait for a webhook to be handled. Longer than the admin timeout because the sidecar
 	 * may call Stripe while handling an event; Stripe itself gives up after about 30 s and retries.
 	 */
@@ -67,18 +62,16 @@ class FCT_Bridge_Client {
 		$site_url  = untrailingslashit( site_url() );
 
 		// The direction label keeps this signature from ever passing as a sidecar → WordPress notice.
-		$canonical = implode(
-			"\n",
-			array( 'v1', self::DIRECTION, $method, $path_qs, $timestamp, $nonce, $user, $site_url, hash( 'sha256', $body ) )
-		);
-
-		$headers = array(
-			'Accept'          => 'application/json',
-			'X-FCT-Timestamp' => $timestamp,
-			'X-FCT-Nonce'     => $nonce,
-			'X-FCT-User'      => $user,
-			'X-FCT-Site-Url'  => $site_url,
-			'X-FCT-Signature' => 'v1=' . hash_hmac( 'sha256', $canonical, $config['secret'] ),
+		$headers = array( 'Accept' => 'application/json' ) + FCT_Bridge_Protocol::headers(
+			$config['secret'],
+			FCT_Bridge_Protocol::PLUGIN_TO_SIDECAR,
+			$method,
+			$path_qs,
+			$timestamp,
+			$nonce,
+			$user,
+			$site_url,
+			$body
 		);
 		if ( '' !== $body ) {
 			$headers['Content-Type'] = 'application/json';

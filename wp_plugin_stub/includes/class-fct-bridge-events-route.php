@@ -23,11 +23,6 @@ class FCT_Bridge_Events_Route {
 	/** How far the sidecar's timestamp may be from this server's clock, in seconds. */
 	const MAX_SKEW = 300;
 
-	/**
-	 * The label of this direction (sidecar → WordPress) in the signed string (docs/protocol.md).
-	 */
-	const DIRECTION = 'sidecar-to-wordpress';
-
 	/** How long a used nonce is remembered: longer than the whole window a timestamp is accepted in. */
 	const NONCE_TTL = 600;
 
@@ -121,11 +116,11 @@ class FCT_Bridge_Events_Route {
 		if ( ! defined( 'FCT_BRIDGE_SECRET' ) || ! is_string( FCT_BRIDGE_SECRET ) || '' === FCT_BRIDGE_SECRET ) {
 			return self::unauthorized( __( 'FCT_BRIDGE_SECRET is not defined in wp-config.php, so no notice can be verified.', 'fct-bridge' ) );
 		}
-		$timestamp = (string) $request->get_header( 'X-FCT-Timestamp' );
-		$nonce     = (string) $request->get_header( 'X-FCT-Nonce' );
-		$user      = (string) $request->get_header( 'X-FCT-User' );
-		$signed_to = (string) $request->get_header( 'X-FCT-Site-Url' );
-		$signature = (string) $request->get_header( 'X-FCT-Signature' );
+		$timestamp = (string) $request->get_header( FCT_Bridge_Protocol::HEADER_TIMESTAMP );
+		$nonce     = (string) $request->get_header( FCT_Bridge_Protocol::HEADER_NONCE );
+		$user      = (string) $request->get_header( FCT_Bridge_Protocol::HEADER_USER );
+		$signed_to = (string) $request->get_header( FCT_Bridge_Protocol::HEADER_SITE_URL );
+		$signature = (string) $request->get_header( FCT_Bridge_Protocol::HEADER_SIGNATURE );
 		if ( '' === $timestamp || '' === $nonce || '' === $user || '' === $signed_to || '' === $signature ) {
 			return self::unauthorized( __( 'Unsigned request.', 'fct-bridge' ) );
 		}
@@ -136,9 +131,7 @@ class FCT_Bridge_Events_Route {
 		// The path and query exactly as received, as the sidecar does for the other direction.
 		$path_qs   = isset( $_SERVER['REQUEST_URI'] ) ? (string) wp_unslash( $_SERVER['REQUEST_URI'] ) : ''; // phpcs:ignore WordPress.Security.ValidatedSanitizedInput.InputNotSanitized -- compared as bytes, never output.
 		// Only the sidecar → WordPress label verifies here: a plugin → sidecar request cannot pass as a notice.
-		$canonical = implode( "\n", array( 'v1', self::DIRECTION, 'POST', $path_qs, $timestamp, $nonce, $user, $signed_to, hash( 'sha256', $body ) ) );
-		$expected  = 'v1=' . hash_hmac( 'sha256', $canonical, FCT_BRIDGE_SECRET );
-		if ( ! hash_equals( $expected, $signature ) ) {
+		if ( ! FCT_Bridge_Protocol::verify( FCT_BRIDGE_SECRET, $signature, FCT_Bridge_Protocol::SIDECAR_TO_WORDPRESS, 'POST', $path_qs, $timestamp, $nonce, $user, $signed_to, $body ) ) {
 			return self::unauthorized( __( 'Bad signature.', 'fct-bridge' ) );
 		}
 		if ( abs( time() - (int) $timestamp ) > self::MAX_SKEW ) {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bridge.connect.service import RECONNECT_FLAG
 from bridge.storage import flags
 from bridge.storage import webhook_store as store
 from bridge.webhooks.context import APPLIED, ApplyContext, Outcome
@@ -16,5 +15,5 @@ async def account_deauthorized(ctx: ApplyContext) -> Outcome:
     platforms hears about each of them."""
     if not ctx.client_id or ctx.object.get("id") != ctx.client_id:
         return Outcome(store.IGNORED, NOT_OURS)
-    await flags.set_flag(ctx.cur, ctx.tables, RECONNECT_FLAG.format(mode=ctx.mode), ctx.stored.event_id)
+    await flags.set_flag(ctx.cur, ctx.tables, flags.reconnect_flag(ctx.mode), ctx.stored.event_id)
     return APPLIED

@@ -25,10 +25,11 @@ from typing import Any
 from bridge.storage import fct_orders as fct_o
 from bridge.storage import fct_transactions as fct
 from bridge.webhooks import matching
-from bridge.webhooks.amounts import fct_amount, integer, text
 from bridge.webhooks.context import APPLIED, ApplyContext, CannotApply, NotYetApplicable, Outcome
+from bridge.webhooks.fct_values import fct_amount
 from bridge.webhooks.handlers import payment_proof
 from bridge.webhooks.handlers.order_sync import superseded, sync_order
+from bridge.webhooks.payload_fields import integer, text
 
 
 async def checkout_session_completed(ctx: ApplyContext) -> Outcome:

@@ -39,11 +39,11 @@ from typing import Any
 from bridge.storage import fct_orders as fct_o
 from bridge.storage import fct_transactions as fct
 from bridge.storage import webhook_store as store
-from bridge.webhooks import amounts, matching
-from bridge.webhooks.amounts import first, integer, text
+from bridge.webhooks import fct_values, matching
 from bridge.webhooks.context import APPLIED, ApplyContext, CannotApply, NotYetApplicable, Outcome
 from bridge.webhooks.handlers import payment_proof, renewals
 from bridge.webhooks.handlers.order_sync import superseded, sync_order
+from bridge.webhooks.payload_fields import first, integer, text
 from bridge.wordpress import php_json
 
 
@@ -146,7 +146,7 @@ def _period_end(invoice: dict[str, Any]) -> datetime | None:
     sub = invoice.get("subscription")
     if end is None and isinstance(sub, dict):  # an expanded subscription; 2025+ API: on its first item
         end = integer(sub, "current_period_end") or integer(first(sub, "items"), "current_period_end")
-    return amounts.utc(end)
+    return fct_values.utc(end)
 
 
 async def _confirm_first_payment(ctx: ApplyContext, sub: fct_o.Subscription, invoice: dict[str, Any]) -> bool:
@@ -189,17 +189,17 @@ async def _record_attempt(ctx: ApplyContext, sub: fct_o.Subscription, invoice: d
             "payment_intent": renewals.payment_key(invoice, fallback=None)}
     await fct.insert_transaction(ctx.cur, ctx.tables, fct.NewTransaction(
         order_id=parent.id, order_type=parent.type, transaction_type="charge", status="failed",
-        total=amounts.fct_amount(integer(invoice, "amount_due") or 0, currency), currency=currency,
+        total=fct_values.fct_amount(integer(invoice, "amount_due") or 0, currency), currency=currency,
         payment_mode=ctx.mode, vendor_charge_id=invoice_id, meta=php_json.encode(meta, hex_tag=True),
         subscription_id=sub.id))
     ctx.touched.order_ids.add(parent.id)
 
 
 def _failed_status(invoice: dict[str, Any], sub: fct_o.Subscription) -> str | None:
-    if sub.status in amounts.ENDED_SUBSCRIPTION:
+    if sub.status in fct_values.ENDED_SUBSCRIPTION:
         return sub.status  # a failed retry does not revive a canceled or expired subscription
     remote = invoice.get("subscription")
     if isinstance(remote, dict) and isinstance(remote.get("status"), str):
         reason = text(remote, "cancellation_details", "reason")
-        return amounts.subscription_status(remote["status"], cancel_reason=reason, current=sub.status) or sub.status
+        return fct_values.subscription_status(remote["status"], cancel_reason=reason, current=sub.status) or sub.status
     return "failing"

@@ -3,7 +3,7 @@ and the answer every handler gives for a superseded event.
 
 Sums are recomputed from the transactions every time, never incremented, so running it twice (or
 after a re-applied event) changes nothing. One payment-status rule serves payments and refunds
-(``amounts.payment_status``), so a re-applied charge.succeeded cannot turn "refunded" back into
+(``fct_values.payment_status``), so a re-applied charge.succeeded cannot turn "refunded" back into
 "partially_refunded" as FluentCart's two separate syncs would.
 
 Left to WordPress (it is told which orders changed): the cart's completion actions, the OrderPaid
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bridge.storage import fct_orders as fct
 from bridge.storage import webhook_store as store
-from bridge.webhooks import amounts
+from bridge.webhooks import fct_values
 from bridge.webhooks.context import ApplyContext, NotYetApplicable, Outcome
 
 
@@ -30,7 +30,7 @@ async def sync_order(ctx: ApplyContext, order_id: int) -> bool:
     if order is None:  # a transaction whose order is not committed yet
         raise NotYetApplicable(f"order {order_id} is not in the database yet")
     sums = await fct.payment_sums(ctx.cur, ctx.tables, order_id)
-    status = amounts.payment_status(order.total_amount, sums.paid, sums.refunded, order.payment_status)
+    status = fct_values.payment_status(order.total_amount, sums.paid, sums.refunded, order.payment_status)
     # refunded_at is the newest counted refund's time: derived, so it is stable under re-application.
     changed = await fct.set_order_money(ctx.cur, ctx.tables, order_id, sums)
     if status == "paid":

@@ -24,9 +24,10 @@ import stripe
 from bridge.errors import CodecError, StripeFailure
 from bridge.storage import fct_transactions as fct
 from bridge.storage import webhook_store as store
-from bridge.webhooks.amounts import fct_amount, integer, text, utc
 from bridge.webhooks.context import APPLIED, ApplyContext, CannotApply, NotYetApplicable, Outcome
+from bridge.webhooks.fct_values import fct_amount, utc
 from bridge.webhooks.handlers.order_sync import superseded, sync_order
+from bridge.webhooks.payload_fields import integer, text
 from bridge.wordpress import php_json
 
 _NOT_COUNTED = ("failed", "canceled")

@@ -10,8 +10,9 @@ from typing import Any
 
 from bridge.storage import fct_orders as fct_o
 from bridge.storage import fct_transactions as fct
-from bridge.webhooks.amounts import fct_amount, first, integer, text
 from bridge.webhooks.context import ApplyContext, CannotApply, NotYetApplicable
+from bridge.webhooks.fct_values import fct_amount
+from bridge.webhooks.payload_fields import first, integer, text
 from bridge.wordpress import php_json
 
 

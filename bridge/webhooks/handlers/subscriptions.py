@@ -20,10 +20,10 @@ import dataclasses
 from typing import Any
 
 from bridge.storage import fct_orders as fct_o
-from bridge.webhooks import amounts
-from bridge.webhooks.amounts import first, integer, text
+from bridge.webhooks import fct_values
 from bridge.webhooks.context import APPLIED, ApplyContext, CannotApply, NotYetApplicable, Outcome
 from bridge.webhooks.handlers.order_sync import superseded
+from bridge.webhooks.payload_fields import first, integer, text
 
 
 async def subscription_updated(ctx: ApplyContext) -> Outcome:
@@ -52,7 +52,7 @@ async def _apply(ctx: ApplyContext, *, deleted: bool) -> Outcome:
 def _mirrored(sub: fct_o.Subscription, remote: dict[str, Any], *, deleted: bool) -> fct_o.Subscription:
     """The local row with Stripe's state on it."""
     stripe_status = "canceled" if deleted else str(remote.get("status") or "")
-    status = amounts.subscription_status(stripe_status, current=sub.status,
+    status = fct_values.subscription_status(stripe_status, current=sub.status,
                                          cancel_reason=text(remote, "cancellation_details", "reason"))
     period_end = integer(remote, "current_period_end") or integer(first(remote, "items"), "current_period_end")
     recurring = _recurring_total(remote)
@@ -60,8 +60,8 @@ def _mirrored(sub: fct_o.Subscription, remote: dict[str, Any], *, deleted: bool)
         sub,
         status=status or sub.status,
         # Stripe clears canceled_at when a scheduled cancellation is withdrawn; so does the copy.
-        canceled_at=amounts.utc(integer(remote, "canceled_at")),
-        next_billing_date=amounts.utc(period_end) or sub.next_billing_date,
+        canceled_at=fct_values.utc(integer(remote, "canceled_at")),
+        next_billing_date=fct_values.utc(period_end) or sub.next_billing_date,
         recurring_total=sub.recurring_total if recurring is None else recurring,
     )
 
@@ -83,5 +83,5 @@ def _recurring_total(remote: dict[str, Any]) -> int | None:
         if amount is None:
             return None
         currency = text(price, "currency") or text(remote, "currency") or ""
-        total += amounts.fct_amount(amount, currency) * (integer(item, "quantity") or 1)
+        total += fct_values.fct_amount(amount, currency) * (integer(item, "quantity") or 1)
     return total

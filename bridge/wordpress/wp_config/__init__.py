@@ -19,7 +19,7 @@ value outside a request and are reported as unsupported. (PHP only fills ``$_ENV
 later read of what it may have changed is unsupported (env_writes.py).
 
 The official ``wordpress`` Docker image's wp-config.php is evaluated as PHP would evaluate it:
-``function_exists()`` (user_functions.py), the image's ``getenv_docker()`` helper, trusted *by
+``function_exists()`` (builtins.py), the image's ``getenv_docker()`` helper, trusted *by
 name* when the file declares a function called that (its body is not evaluated: it is taken to be
 the image's, which reads ``<NAME>_FILE``, then ``<NAME>``, then the default), and its
 ``if ($configExtra = getenv_docker('WORDPRESS_CONFIG_EXTRA', '')) { eval($configExtra); }``: that

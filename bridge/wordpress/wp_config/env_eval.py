@@ -21,11 +21,9 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from bridge.wordpress.wp_config.control import Unevaluable
-from bridge.wordpress.wp_config.expressions import Expressions
 from bridge.wordpress.wp_config.literals import safe_literal
-from bridge.wordpress.wp_config.tree import function_name, is_unusual_argument, kids_of, line_of, unwrap, variable_name
-from bridge.wordpress.wp_config.values import bytes_to_str, to_bool
+from bridge.wordpress.wp_config.tree import function_name, is_unusual_argument, kids_of, unwrap, variable_name
+from bridge.wordpress.wp_config.values import bytes_to_str
 
 _ENV_READERS = ("getenv_docker", "getenv")
 
@@ -35,29 +33,6 @@ class EnvEval(NamedTuple):
     read: Node  # the getenv_docker()/getenv() call
     body: Node
     call: Node  # eval(...)
-
-
-class EnvironmentEval(Expressions):
-    """Running ``if ($code = getenv_docker('NAME', '')) { eval($code); }``."""
-
-    def _exec_env_eval(self, node: Node) -> bool:
-        """Run ``node`` if it has that shape and return True; False: it is an ordinary ``if``."""
-        match = match_env_eval(node)
-        if match is None or self.eval_depth:
-            return False
-        try:
-            code = self._eval(match.read)
-        except Unevaluable as err:
-            self._scan(match.body, f"inside a condition that cannot be evaluated: {err.reason}")
-            return True
-        if not to_bool(code):
-            return True
-        if not isinstance(code, bytes):
-            self._scan(match.body, "inside an eval() of something other than a string")
-            return True
-        # PHP's own name for the code, as __FILE__ gives it: "/path/wp-config.php(129) : eval()'d code".
-        self._run_code(match.variable, f"{self.file.path}({line_of(match.call)}) : eval()'d code", code)
-        return True
 
 
 def match_env_eval(node: Node) -> EnvEval | None:

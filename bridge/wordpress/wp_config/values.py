@@ -1,35 +1,22 @@
-"""PHP scalar values: the types the evaluator holds and PHP's conversions to string and bool."""
+"""PHP scalar values as the evaluator holds them (strings as bytes); PHP's own value rules are in
+bridge/wordpress/php_values.py."""
 
 from __future__ import annotations
 
-from bridge.wordpress.php_serialize import format_php_float
+# Re-exported: the evaluator's modules take every value rule from here.
+from bridge.wordpress.php_values import INT_MAX as INT_MAX
+from bridge.wordpress.php_values import INT_MIN as INT_MIN
+from bridge.wordpress.php_values import PhpScalar as PhpScalar
+from bridge.wordpress.php_values import php_string as php_string
 
-PhpScalar = str | int | float | bool | None
 # Inside the evaluator PHP strings are bytes, as in PHP; they become ``str`` on the way out.
 Php = bytes | int | float | bool | None
-
-INT_MAX = 2**63 - 1
-INT_MIN = -(2**63)
-
-
-def php_string(value: PhpScalar) -> str:
-    """PHP's string conversion: true -> "1", false/null -> "", floats with precision 14."""
-    if isinstance(value, str):
-        return value
-    return to_bytes(value).decode("utf-8")
 
 
 def to_bytes(value: Php) -> bytes:
     if isinstance(value, bytes):
         return value
-    if value is True:
-        return b"1"
-    if value is False or value is None:
-        return b""
-    if isinstance(value, int):
-        return str(value).encode()
-    # PHP 8's (string)$float: zend_gcvt with precision=14 (the php.ini default).
-    return format_php_float(value, precision=14).encode()
+    return php_string(value).encode()
 
 
 def to_bool(value: Php) -> bool:

@@ -13,7 +13,7 @@ import pytest
 import stripe
 
 from bridge.crypto import SecretState, inspect_secret
-from bridge.fluentcart.events import RECOMMENDED_EVENTS
+from bridge.settings.events import RECOMMENDED_EVENTS
 from bridge.site import site_from_config
 from bridge.wordpress.wp_config import load_wp_config
 from tests.conftest import SiteFactory

@@ -1,16 +1,21 @@
-"""Plugin → sidecar signatures: exactly one signature verifies, only while fresh (pure)."""
+"""The plugin protocol (bridge/plugin_protocol.py): exactly one signature verifies, only while fresh (pure), and
+the plugin's FCT_Bridge_Protocol signs and verifies the same strings."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.admin import signing
+from bridge import plugin_protocol as signing
 from bridge.errors import Unauthorized
+from tests.php import run_php
 
 SECRET = "shared-secret-from-wp-config"
 NOW = 1_800_000_000
@@ -139,3 +144,31 @@ def test_a_signature_is_bound_to_its_method_and_path(method: str, path: str) -> 
         verify(h, method="DELETE", path=path)
     with pytest.raises(Unauthorized):
         verify(h, method=method, path=path + "/other")
+
+
+PROTOCOL_PHP = Path(__file__).resolve().parents[1] / "wp_plugin_stub" / "includes" / "class-fct-bridge-protocol.php"
+
+
+@pytest.mark.php
+@given(body=st.binary(max_size=64), direction=st.sampled_from(signing.DIRECTIONS),
+       method=st.sampled_from(["GET", "PUT", "POST"]), path=st.sampled_from(["/admin/v1/x", "/wp-json/a?b=1"]))
+def test_the_plugin_class_signs_and_verifies_as_the_sidecar_does(body: bytes, direction: str, method: str,
+                                                                   path: str) -> None:
+    """FCT_Bridge_Protocol's headers are the sidecar's for either direction, and it verifies exactly those."""
+    user = "0" if direction == signing.SIDECAR_TO_WORDPRESS else "7"
+    fields = [direction, method, path, str(NOW), "a" * 32, user, "http://shop.example"]
+    ours = signing.signed_headers(SECRET, direction, method, path, user=user, site_url="http://shop.example",
+                                  body=body, timestamp=str(NOW), nonce="a" * 32)
+    code = f"""
+        require {json.dumps(str(PROTOCOL_PHP))};
+        [$secret, $f, $body, $other] = json_decode(stream_get_contents(STDIN), true);
+        $body = base64_decode($body);
+        $h = FCT_Bridge_Protocol::headers($secret, ...[...$f, $body]);
+        $sig = $h[FCT_Bridge_Protocol::HEADER_SIGNATURE];
+        echo json_encode([$h, FCT_Bridge_Protocol::verify($secret, $sig, ...[...$f, $body]),
+                          FCT_Bridge_Protocol::verify($secret, $sig, $other, ...[...array_slice($f, 1), $body])]);
+    """
+    other = next(d for d in signing.DIRECTIONS if d != direction)
+    stdin = json.dumps([SECRET, fields, base64.b64encode(body).decode(), other]).encode()
+    php_headers, verifies, verifies_other_direction = json.loads(run_php(code, stdin, defines={"ABSPATH": "/"}))
+    assert (ours, True, False) == (php_headers, verifies, verifies_other_direction)

@@ -1,5 +1,8 @@
-"""Signatures between the plugin and the sidecar (docs/protocol.md), both directions. Pure: the clock
-comes in as ``now``.
+"""The plugin protocol (docs/protocol.md): the canonical string, signing, verification, the header
+names and the direction labels, for both directions: plugin → sidecar admin requests (checked by
+admin/auth.py) and sidecar → WordPress notices (sent by webhooks/notify.py). Pure: the clock comes in
+as ``now``. The plugin's one PHP counterpart is ``FCT_Bridge_Protocol``
+(wp_plugin_stub/includes/class-fct-bridge-protocol.php).
 
 Each direction has its own label in the signed string, so a plugin → sidecar request can never be
 replayed as a sidecar → WordPress notice or the other way round, whatever URL either is sent to.
@@ -69,6 +72,18 @@ def sign(secret: str, direction: str, method: str, path_qs: str, timestamp: str,
     mac = hmac.new(secret.encode("utf-8"),
                    canonical(direction, method, path_qs, timestamp, nonce, user, site_url, body), hashlib.sha256)
     return f"{SCHEME}={mac.hexdigest()}"
+
+
+def signed_headers(secret: str, direction: str, method: str, path_qs: str, *, user: str, site_url: str,
+                   body: bytes, timestamp: str, nonce: str) -> dict[str, str]:
+    """The five signature headers of a request (no Content-Type: that is the sender's business)."""
+    return {
+        HEADER_TIMESTAMP: timestamp,
+        HEADER_NONCE: nonce,
+        HEADER_USER: user,
+        HEADER_SITE_URL: site_url,
+        HEADER_SIGNATURE: sign(secret, direction, method, path_qs, timestamp, nonce, user, site_url, body),
+    }
 
 
 def _is_text(value: str) -> bool:

@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import aiomysql
-
 from bridge.connect import stripe_calls
 from bridge.errors import StripeFailure, StripeUnreachable, ValidationError
-from bridge.fluentcart import settings_store
-from bridge.fluentcart import stripe_settings as ss
+from bridge.settings import model as ss
+from bridge.settings import store as settings_store
 from bridge.site import Site
+from bridge.storage.database import Database
 from bridge.stripe_api import StripeApi
 
 RESTRICTED_KEY_NOTE = (
@@ -21,18 +20,18 @@ RESTRICTED_KEY_NOTE = (
 )
 
 
-async def save_settings(pool: aiomysql.Pool, site: Site, api: StripeApi | None,
+async def save_settings(db: Database, site: Site, api: StripeApi | None,
                         changes: Mapping[str, str]) -> tuple[ss.EffectiveSettings, list[str]]:
     """Validate, check new keys with Stripe (unless ``api`` is None), write; returns notes for the admin."""
     km = site.key_material()
-    stored, store_mode = await settings_store.read(pool, site)
+    stored, store_mode = await settings_store.read(db, site)
     ss.apply_changes(stored, changes, site.config, store_mode, km)  # shape errors before any network call
     notes: list[str] = []
     if api is not None:
         errors, notes = await check_keys(api, stored, changes, site, km)
         if errors:
             raise ValidationError(errors)
-    effective = await settings_store.save(pool, site, changes)
+    effective = await settings_store.save(db, site, changes)
     return effective, notes
 
 

@@ -1,4 +1,5 @@
-"""Read and change the Stripe settings of a site, each change in one locked transaction."""
+"""Read and change the Stripe settings of a site through the service's one database handle, each change in one
+locked transaction."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import Any
 
 import aiomysql
 
-from bridge.fluentcart import stripe_settings as ss
+from bridge.settings import model as ss
 from bridge.site import Site
 from bridge.storage import fct_meta, wp_options
-from bridge.storage.pool import transaction
+from bridge.storage.database import Database
 
 Mutation = Callable[[dict[str, Any], ss.Mode], dict[str, Any]]
 
@@ -24,20 +25,20 @@ async def read_state(cur: aiomysql.Cursor, site: Site, *, for_update: bool = Fal
     return stored, ss.store_mode_from(store)
 
 
-async def read(pool: aiomysql.Pool, site: Site) -> tuple[dict[str, Any], ss.Mode]:
-    async with transaction(pool) as cur:
+async def read(db: Database, site: Site) -> tuple[dict[str, Any], ss.Mode]:
+    async with db.transaction() as cur:
         return await read_state(cur, site)
 
 
-async def load(pool: aiomysql.Pool, site: Site) -> ss.EffectiveSettings:
-    stored, store_mode = await read(pool, site)
+async def load(db: Database, site: Site) -> ss.EffectiveSettings:
+    stored, store_mode = await read(db, site)
     return ss.effective(stored, site.config, store_mode, site.key_material())
 
 
-async def update(pool: aiomysql.Pool, site: Site, mutate: Mutation) -> ss.EffectiveSettings:
+async def update(db: Database, site: Site, mutate: Mutation) -> ss.EffectiveSettings:
     """Apply ``mutate`` to the current row under the key's lock and write the result; if it raises,
     nothing is written."""
-    async with transaction(pool) as cur:
+    async with db.transaction() as cur:
         await fct_meta.lock_key(cur, site.tables, ss.SETTINGS_KEY)
         try:
             stored, store_mode = await read_state(cur, site, for_update=True)
@@ -48,7 +49,7 @@ async def update(pool: aiomysql.Pool, site: Site, mutate: Mutation) -> ss.Effect
     return ss.effective(new, site.config, store_mode, site.key_material())
 
 
-async def save(pool: aiomysql.Pool, site: Site, changes: Mapping[str, str]) -> ss.EffectiveSettings:
+async def save(db: Database, site: Site, changes: Mapping[str, str]) -> ss.EffectiveSettings:
     """Validate and write ``changes``; a ValidationError leaves the row untouched."""
     km = site.key_material()
-    return await update(pool, site, lambda stored, mode: ss.apply_changes(stored, changes, site.config, mode, km))
+    return await update(db, site, lambda stored, mode: ss.apply_changes(stored, changes, site.config, mode, km))

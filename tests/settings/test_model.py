@@ -8,11 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridge.crypto import decrypt_key, encrypt_key, key_material
+from bridge.crypto import encrypt_key, key_material
 from bridge.errors import CodecError, ValidationError
-from bridge.fluentcart import stripe_settings as ss
+from bridge.settings import model as ss
 from bridge.wordpress.wp_config import WpConfig, parse_wp_config
 from tests.php import run_fluentcart_php
+from tests.support import decrypt_key
 
 KEYS = {"LOGGED_IN_KEY": "k" * 64, "LOGGED_IN_SALT": "s" * 64}
 KM = key_material(KEYS)

@@ -1,5 +1,4 @@
-"""Pure translations of Stripe values into FluentCart's: money, times and statuses; and tolerant
-readers of payload fields (no I/O).
+"""Pure translations of Stripe values into FluentCart's: money, times and statuses (no I/O).
 
 Facts from the FluentCart compatibility reference: §9 (zero-decimal amounts), §7.5 (subscription
 status map), §7.6 (how an order's payment status follows its transactions).
@@ -7,9 +6,7 @@ status map), §7.6 (how an order's payment status follows its transactions).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 # FluentCart stores Stripe's amount x 100 for these (§9), so every fct_* money column is in "cents".
 ZERO_DECIMAL = frozenset({"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "VND", "VUV",
@@ -28,7 +25,6 @@ _SUBSCRIPTION_STATUS = {
 }
 # A subscription in one of these states is over; a failed payment must not revive it as "failing".
 ENDED_SUBSCRIPTION = frozenset({"canceled", "expired", "completed"})
-SUCCESS_ORDER_STATUSES = frozenset({"processing", "completed"})
 
 
 def fct_amount(amount: int, currency: str) -> int:
@@ -67,38 +63,3 @@ def payment_status(total_amount: int, paid: int, refunded: int, current: str) ->
     if refunded > 0:
         return "partially_refunded"
     return current
-
-
-def text(obj: Mapping[str, Any], *path: str) -> str | None:
-    """A non-empty string found by following ``path`` through nested objects; an expanded object
-    (a dict with an ``id``) stands for its id, as Stripe's expandable fields do."""
-    value: Any = obj
-    for key in path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    if isinstance(value, Mapping):
-        value = value.get("id")
-    return value if isinstance(value, str) and value else None
-
-
-def integer(obj: Mapping[str, Any], *path: str) -> int | None:
-    """An integer found by following ``path`` (booleans are not integers here)."""
-    value: Any = obj
-    for key in path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def first(obj: Mapping[str, Any], *path: str) -> dict[str, Any]:
-    """The first element of the list at ``path`` (a Stripe list object's ``data`` or a plain list), or {}."""
-    value: Any = obj
-    for key in path:
-        value = value.get(key) if isinstance(value, Mapping) else None
-    if isinstance(value, Mapping):
-        value = value.get("data")
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return value[0]
-    return {}

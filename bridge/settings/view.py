@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bridge.fluentcart import stripe_settings as ss
-from bridge.fluentcart.events import CONNECT_EVENTS, RECOMMENDED_EVENTS, add_endpoint_link
+from bridge.settings import model as ss
+from bridge.settings.events import CONNECT_EVENTS, RECOMMENDED_EVENTS, add_endpoint_link
 from bridge.site import Site
 from bridge.storage.webhook_store import ModeHealth
 from bridge.webhooks.health import health_view
