@@ -46,8 +46,10 @@ def header_text(max_size: int = 200) -> st.SearchStrategy[str]:
 # ------------------------------------------------------------------------------------- PHP unserialize
 
 scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats() | st.text(max_size=20)
-php_values = st.recursive(scalars, lambda children: st.dictionaries(st.integers(0, 9) | st.text(max_size=5),
-                                                                    children, max_size=4), max_leaves=12)
+# String keys that PHP would not turn into integers ("5" is the key 5 in PHP): an array holding both 5 and
+# "5" cannot be serialized, and drawing one made the test fail before any mutation (1 run in a few).
+php_keys = st.integers(0, 9) | st.text(max_size=5).filter(lambda k: not k.lstrip("-").isdecimal())
+php_values = st.recursive(scalars, lambda children: st.dictionaries(php_keys, children, max_size=4), max_leaves=12)
 
 
 @st.composite
