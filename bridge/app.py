@@ -70,7 +70,7 @@ def create_app(config: ServiceConfig, site: Site, *, redactor: Redactor | None =
                              metrics=metrics, client_ids={mode: p.client_id for mode, p in config.platforms.items()},
                              planners=PLANNERS, applier=WordPressApplier(), forced_path=config.apply_path,
                              wordpress_url=config.wordpress_url)
-    app[notifier_key] = Notifier(app[database_key], site)
+    app[notifier_key] = Notifier(app[database_key], site, wordpress_url=config.wordpress_url)
     app.cleanup_ctx.extend([database_ctx, stripe_ctx, nonce_purge_ctx, retention_ctx, worker_ctx, notify_ctx,
                             public_listener_ctx])
     app.router.add_get("/healthz", healthz)

@@ -14,7 +14,11 @@
 # It installs what is missing: wrk (Debian), the venv with the `bench` extra (matplotlib, py-spy).
 #
 #   --quick         short phases: checks that the harness works, the figures mean little
-#   --phases LIST   a subset of sidecar,apply,rates,profile,floor,php,proxy (default: all)
+#   --phases LIST   a subset of sidecar,apply,rates,profile,floor,php,proxy (default: all of these), and/or
+#                   fluentcart (only when named): apply through FluentCart (bench/fluentcart_apply.py), a
+#                   200-event backlog beside FluentCart's own processing in one PHP process, and the lag
+#                   (applied_at - received_at) at 50, 100 and 200 events/s offered, 5 s each; written to
+#                   var/bench/results/fluentcart-<time>.json
 #   --keep          leave the bench site and the PHP server running afterwards
 #
 # Settings (environment):
@@ -261,9 +265,24 @@ main() {
   local f
   for f in "${PHP_PIDS[@]}"; do args+=(--php-pid-file "$f"); done
   [ -n "$QUICK" ] && args+=(--quick)
-  [ -n "$PHASES" ] && args+=(--phases "$PHASES")
-  log "measuring (bounded by ${TIME_LIMIT} s)"
-  timeout -k 10 "$TIME_LIMIT" "$VENV/bin/python" -m bench.run "${args[@]}"
+  local others="" fluentcart=""
+  if [ -n "$PHASES" ]; then
+    [[ ",$PHASES," == *,fluentcart,* ]] && fluentcart=1
+    others="$(tr ',' '\n' <<<"$PHASES" | grep -vx fluentcart | paste -sd, -)"
+  fi
+  [ -n "$others" ] && args+=(--phases "$others")
+  if [ -z "$PHASES" ] || [ -n "$others" ]; then
+    log "measuring (bounded by ${TIME_LIMIT} s)"
+    timeout -k 10 "$TIME_LIMIT" "$VENV/bin/python" -m bench.run "${args[@]}"
+  fi
+  if [ -n "$fluentcart" ]; then
+    local out
+    out="$RESULTS/fluentcart-$(date -u +%Y%m%dT%H%M%SZ).json"
+    log "measuring apply through FluentCart (bounded by ${TIME_LIMIT} s) -> $out"
+    local fc_args=(--site "$SITE_NAME" --secret-file "$SECRET_FILE" --events 200 --lag 50,100,200 --lag-seconds 5)
+    [ -n "$QUICK" ] && fc_args=(--site "$SITE_NAME" --secret-file "$SECRET_FILE" --events 20 --lag 50 --lag-seconds 1)
+    timeout -k 10 "$TIME_LIMIT" "$VENV/bin/python" -m bench.fluentcart_apply "${fc_args[@]}" | tee "$out"
+  fi
 }
 
 main

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -307,3 +308,33 @@ def test_a_small_fault_run_loses_nothing_and_applies_nothing_twice() -> None:
     assert report["retries"] > 0
     assert 3 == sum("noticed" in line and "NOT" not in line for line in report["self_check"]), report["self_check"]
     shutil.rmtree(workdir)
+
+
+def test_a_small_fault_run_through_fluentcart_loses_no_consequence_and_repeats_none() -> None:
+    """The CI variant of ./scripts/faults.sh --fluentcart: a real WordPress + FluentCart site, 16 orders and 3
+    renewals (about 35 deliveries, 30 % redelivered) while the sidecar is SIGKILLed once, MariaDB restarted
+    once, WordPress SIGKILLed once and the apply route dies at random, right after e-mails among them: every
+    event applied, and each OrderPaid, OrderRefund, SubscriptionRenewed, receipt number, refund row, renewal
+    order and e-mail exactly once."""
+    site = os.environ.get("FCT_E2E_SITE", "test-e2e") + "-faults"
+    base = int(os.environ.get("FCT_E2E_PORT_BASE", "18000")) + 500
+    workdir = ROOT / "var" / "faults" / site
+    argv = [sys.executable, "-m", "faults.fluentcart", "--orders", "16", "--subscriptions", "3", "--kills", "1",
+            "--db-restarts", "1", "--wp-kills", "1", "--chaos-deaths", "4", "--site", site, "--port-base", str(base),
+            "--workdir", str(workdir), "--drain-timeout", "240"]
+    with subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        try:
+            output, _ = proc.communicate(timeout=420)
+        except subprocess.TimeoutExpired:
+            proc.terminate()  # the driver stops its site and MariaDB on SIGTERM
+            output, _ = proc.communicate(timeout=120)
+    report = json.loads((workdir / "report.json").read_text())
+    if "without FluentCart" in report["result"]:
+        pytest.skip("no FluentCart archive on this machine")
+
+    assert 0 == proc.returncode, output
+    assert "PASS" == report["result"], report["mismatches"]
+    assert 3 == len(report["faults"])
+    assert report["chaos_deaths"] > 0
+    assert {"OrderPaid": 16, "OrderRefund": 6, "SubscriptionRenewed": 3, "receipts": 16} == {
+        k: v for k, v in report["counted"].items() if k != "e-mails"}

@@ -5,7 +5,9 @@
  * The plugin stores almost nothing in WordPress: only short-lived transients holding the nonces of
  * notices the sidecar sent (`fct_bridge_nonce_<nonce>`, 10 minutes), deleted below; no user meta.
  * The apply ledger ({prefix}fct_bridge_applied_effects and its option fct_bridge_ledger_version) is kept
- * on purpose: without it a re-installed plugin could apply an already applied event's effects again.
+ * on purpose: without it a re-installed plugin could apply an already applied event's effects again; so
+ * are e-mails held for sending after their effect committed ({prefix}fct_bridge_mail_outbox), which a
+ * re-installed plugin sends.
  * Stripe settings live in FluentCart's own `fct_meta` row and are owned by FluentCart (and edited
  * through the sidecar); they must survive the removal of this plugin, so nothing is deleted here.
  * The configuration constants (FCT_BRIDGE_URL, FCT_BRIDGE_SECRET) live in wp-config.php and are the

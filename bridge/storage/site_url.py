@@ -1,5 +1,6 @@
 """Where WordPress is, as WordPress itself says: one rule for every use (the OAuth ``redirect_uri``, the
-endpoint URL written at Stripe, the test-event probe, notices to WordPress).
+endpoint URL written at Stripe, the test-event probe), and where the sidecar's own requests to WordPress go
+(apply requests, notices) unless FCT_BRIDGE_WORDPRESS_URL names another address (:func:`reach_wordpress`).
 
 The rule is WordPress's own ``home_url()`` without filters: the ``WP_HOME`` constant when wp-config.php
 defines it, else the ``home`` option. Only when that gives no http(s) URL (a half-installed site) does the
@@ -50,6 +51,13 @@ async def wordpress_url(cur: aiomysql.Cursor, tables: Tables, config: WpConfig) 
         if url:
             return url
     return None
+
+
+async def reach_wordpress(cur: aiomysql.Cursor, tables: Tables, config: WpConfig, override: str | None) -> str | None:
+    """Where the sidecar itself reaches WordPress (apply requests and notices alike): ``override``
+    (FCT_BRIDGE_WORDPRESS_URL, e.g. a container network's name) when set, else the site's address by the
+    rule above. Stripe and browsers are never sent there: they use :func:`wordpress_url`."""
+    return override or await wordpress_url(cur, tables, config)
 
 
 def same_origin(url: str, base: str) -> bool:

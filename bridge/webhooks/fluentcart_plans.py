@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import stripe
+
+from bridge.errors import StripeFailure
 from bridge.storage import fct_orders as fct_o
 from bridge.storage import fct_transactions as fct
 from bridge.storage import webhook_store as store
@@ -34,9 +37,6 @@ async def charge_succeeded(ctx: ApplyContext) -> Plan | None:
     tx = await charges._transaction_for(ctx, charge, intent)
     if tx is None:
         raise NotYetApplicable(f"no FluentCart transaction for payment intent {intent} (charge {charge_id}) yet")
-    # FluentCart's confirmation reads a disputed charge's dispute from Stripe: not planned yet.
-    if charge.get("disputed"):
-        return None
     if tx.subscription_id and tx.status != "succeeded":
         # A subscription's first payment is confirmed from its invoice.paid, which carries the subscription
         # FluentCart's confirmation needs (invoice_paid below); this event waits for it, then only syncs.
@@ -54,9 +54,28 @@ async def charge_succeeded(ctx: ApplyContext) -> Plan | None:
         return Plan(Outcome(APPLIED.status, f"charge is {charge.get('status')}: only linked"),
                     (Effect("link_charge", f"link:{tx.id}", {"transaction_id": tx.id, "vendor_charge_id": intent},
                             tx.order_id),))
-    return Plan(APPLIED, (Effect("confirm_charge", f"confirm:{tx.id}",
-                                 {"transaction_id": tx.id, "charge": charge, "intent_id": intent or ""},
-                                 tx.order_id),))
+    args: dict[str, Any] = {"transaction_id": tx.id, "charge": charge, "intent_id": intent or ""}
+    if charge.get("disputed"):
+        args["stripe_objects"] = await _dispute_of(ctx, charge)
+    return Plan(APPLIED, (Effect("confirm_charge", f"confirm:{tx.id}", args, tx.order_id),))
+
+
+async def _dispute_of(ctx: ApplyContext, charge: dict[str, Any]) -> dict[str, Any]:
+    """A charge already disputed when it succeeds: FluentCart's confirmation records it as a dispute and
+    reads the dispute (its reason, whether it needs a response) from Stripe. The sidecar reads it instead
+    and hands it over; without a usable secret key it hands nothing, and FluentCart's read, refused, leaves
+    the reason "unknown", as FluentCart itself does when Stripe cannot be read."""
+    dispute = charge.get("dispute")
+    if isinstance(dispute, dict):  # expanded in the event
+        return {f"/v1/disputes/{dispute['id']}": dispute} if isinstance(dispute.get("id"), str) else {}
+    if not isinstance(dispute, str) or not dispute or ctx.stripe is None:
+        return {}
+    try:
+        found = await ctx.stripe.v1.disputes.retrieve_async(dispute)
+    except stripe.StripeError as exc:
+        raise StripeFailure(f"could not read dispute {dispute} of charge {charge.get('id')}: "
+                            f"{exc.user_message or exc}") from exc
+    return {f"/v1/disputes/{dispute}": found.to_dict()}
 
 
 async def checkout_session_completed(ctx: ApplyContext) -> Plan | None:

@@ -23,7 +23,7 @@ from bridge.logs import fields
 from bridge.site import Site
 from bridge.storage import webhook_store as store
 from bridge.storage.database import Database
-from bridge.storage.site_url import wordpress_url
+from bridge.storage.site_url import reach_wordpress
 
 log = logging.getLogger("bridge.notify")
 
@@ -52,8 +52,9 @@ def signed_headers(secret: str, url: str, body: bytes, *, now: float, nonce: str
 
 
 class Notifier:
-    def __init__(self, db: Database, site: Site, *, poll_s: float = 1.0, timeout_s: float = 10.0) -> None:
-        self.db, self.site = db, site
+    def __init__(self, db: Database, site: Site, *, poll_s: float = 1.0, timeout_s: float = 10.0,
+                 wordpress_url: str | None = None) -> None:
+        self.db, self.site, self.wordpress_url = db, site, wordpress_url
         self.poll_s, self.timeout_s = poll_s, timeout_s
         self._session: aiohttp.ClientSession | None = None
         # Polling is enough: a notice is a courtesy to WordPress, a second late at most.
@@ -109,8 +110,9 @@ class Notifier:
         return True
 
     async def site_url(self, cur: aiomysql.Cursor) -> str | None:
-        """WordPress's home URL (bridge/storage/site_url.py): its REST API lives under it."""
-        return await wordpress_url(cur, self.site.tables, self.site.config)
+        """Where the sidecar reaches WordPress, as for apply requests (bridge/storage/site_url.py
+        reach_wordpress): FCT_BRIDGE_WORDPRESS_URL when set, else WordPress's home URL."""
+        return await reach_wordpress(cur, self.site.tables, self.site.config, self.wordpress_url)
 
     def _secret(self) -> str | None:
         try:

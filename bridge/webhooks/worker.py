@@ -31,7 +31,7 @@ from bridge.settings import store as settings_store
 from bridge.site import Site
 from bridge.storage import webhook_store as store
 from bridge.storage.database import Database
-from bridge.storage.site_url import wordpress_url
+from bridge.storage.site_url import reach_wordpress
 from bridge.stripe_api import StripeApi
 from bridge.webhooks.context import ApplyContext, CannotApply, Handler, Outcome
 from bridge.webhooks.effects import Planned
@@ -133,8 +133,7 @@ class Worker:
         error: str | None = None
         secret = self._secret()
         async with self.db.transaction() as cur:
-            # FCT_BRIDGE_WORDPRESS_URL (e.g. a container network's name) first, else WordPress's own address.
-            base = self.wordpress_url or await wordpress_url(cur, self.site.tables, self.site.config)
+            base = await reach_wordpress(cur, self.site.tables, self.site.config, self.wordpress_url)
         if base is None or secret is None:
             error = "cannot apply through FluentCart: " + ("the WordPress URL is not known yet" if base is None
                                                            else "FCT_BRIDGE_SECRET is not defined")

@@ -210,3 +210,22 @@ def test_refund_updates_fluentcart_ignores_are_applied_through_fluentcart_once(f
     assert for_order(fc.probes(fc_site), order["order_id"], "fluent_cart/order_paid") == 1
     assert for_order(fc.probes(fc_site), order["order_id"], "fluent_cart/order_refunded") == 1
     assert len(fc.mails(fc_site)) == mails
+
+
+def test_a_charge_already_disputed_when_it_succeeds_is_confirmed_by_fluentcart_as_a_dispute(fc_site: E2ESite) -> None:
+    """charge.succeeded with disputed: true goes through FluentCart's confirmation, which records the payment
+    as a dispute (with the dispute's id) and dispatches OrderPaid once, with no call to Stripe."""
+    tag = secrets.token_hex(6)
+    order = fc.make_order(fc_site, total=4200, intent=f"pi_{tag}")
+    calls_before = len(fc.external_http(fc_site))
+    obj = charge(f"pi_{tag}", 4200, charge_id=f"ch_{tag}", disputed=True, dispute=f"dp_{tag}")
+
+    status, note = fc.send(fc_site, event("charge.succeeded", obj, event_id=f"evt_{tag}_disputed"))
+
+    assert status == "applied", note
+    tx = fc.row(fc_site, "fct_order_transactions", order["transaction_id"])
+    assert (tx["status"], tx["transaction_type"]) == ("succeeded", "dispute")
+    assert json.loads(tx["meta"])["dispute_id"] == f"dp_{tag}"
+    assert fc.row(fc_site, "fct_orders", order["order_id"])["payment_status"] == "paid"
+    assert for_order(fc.probes(fc_site), order["order_id"], "fluent_cart/order_paid") == 1
+    assert len(fc.external_http(fc_site)) == calls_before

@@ -246,3 +246,35 @@ def test_wordpress_dying_half_way_through_a_batch_repeats_nothing_on_retry(fc_si
     assert answer["results"] == {f"evt_{tag}_1": {"status": "applied", "effects": {key1: "already_done"}},
                                  f"evt_{tag}_2": {"status": "applied", "effects": {key2: "done"}}}
     assert (consequences(fc_site, first)[0], consequences(fc_site, second)[0]) == (1, 1)
+
+
+def test_wordpress_dying_after_an_email_before_the_commit_sends_each_email_once(fc_site: E2ESite) -> None:
+    """The apply request dies at the first query after FluentCart sent the buyer an e-mail, before the effect
+    committed: nothing went out then; the retry applies the payment and each e-mail goes out once."""
+    tag = secrets.token_hex(6)
+    order = fc.make_order(fc_site, total=1300, intent=f"pi_{tag}")
+    content = Path(fc_site["FCT_SITE_DIR"]) / "wp-content"
+    mu, flag = content / "mu-plugins" / "fct-faults-chaos.php", content / "fct-faults-chaos.json"
+    mu.write_text((ROOT / "faults" / "wp" / "fct-faults-chaos.php").read_text(), encoding="utf-8")
+    (content / "fct-faults-chaos.jsonl").unlink(missing_ok=True)
+    flag.write_text(json.dumps({"p": 0, "after_mail": 1, "max": 1}))
+    body = json.dumps({"batch": [{"event_id": f"evt_{tag}", "type": "charge.succeeded", "mode": "test", "effects": [
+        {"key": f"confirm:{order['transaction_id']}", "kind": "confirm_charge",
+         "args": {"transaction_id": order["transaction_id"], "intent_id": f"pi_{tag}",
+                  "charge": charge(f"pi_{tag}", 1300, charge_id=f"ch_{tag}")}}]}]}).encode()
+    try:
+        with pytest.raises(urllib.error.HTTPError) as died:
+            post_apply(fc_site, body)
+        assert died.value.code == 500
+        assert [m for m in fc.mails(fc_site) if order["email"] in json.dumps(m["to"])] == []
+
+        answer = post_apply(fc_site, body)
+    finally:
+        mu.unlink(missing_ok=True)
+        flag.unlink(missing_ok=True)
+
+    assert answer["results"][f"evt_{tag}"]["status"] == "applied"
+    subjects = [m["subject"] for m in fc.mails(fc_site) if order["email"] in json.dumps(m["to"])]
+    assert subjects, "FluentCart sent the buyer no e-mail"
+    assert len(subjects) == len(set(subjects)), subjects
+    assert fc.row(fc_site, "fct_orders", order["order_id"])["payment_status"] == "paid"

@@ -214,6 +214,26 @@ async def test_with_workers_the_notice_goes_out_by_itself(
     assert evt["id"] == receiver.received[0].body["event_id"]
 
 
+async def test_notices_go_where_apply_requests_go_when_fct_bridge_wordpress_url_is_set(
+        hooks_site: TestSite, standin: Standin, stripe_api: StripeApi, receiver: Receiver,
+        aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]]) -> None:
+    """With FCT_BRIDGE_WORDPRESS_URL set, the notice goes there, not to WordPress's public home address."""
+    bsite = site_from_config(load_wp_config(hooks_site.wp_config, {}))
+    config = dataclasses.replace(standin.service_config(str(hooks_site.wp_config)), workers=0,
+                                 wordpress_url=receiver.url)
+    app = create_app(config, bsite, stripe_api=stripe_api)
+    app[worker_key].handlers = {**app[worker_key].handlers, TOUCH: touch}
+    served = Hooks(hooks_site, await aiohttp_client(app), app, standin)
+    await report_site_url(served, closed_port_url())  # the public address, which the sidecar cannot reach
+    evt = await applied_event(served)
+
+    assert 1 == await app[notifier_key].drain()
+
+    assert [evt["id"]] == [r.body["event_id"] for r in receiver.received]
+    assert receiver.url + EVENTS_ROUTE == receiver.received[0].signed.site_url
+    assert [(evt["id"], "sent", 1, None)] == await rows(served, "fct_bridge_notifications", NOTICE_COLS)
+
+
 def test_the_backoff_runs_from_one_second_to_one_hour() -> None:
     assert [1, 4, 16, 64, 256, 1024, 3600, 3600, 3600] == [backoff_s(n) for n in range(1, MAX_ATTEMPTS)]
     # Ten attempts span about three and a half hours before a notice is given up.

@@ -21,6 +21,13 @@ defined( 'ABSPATH' ) || exit;
  * (the answer was lost, the sidecar was killed, WordPress died half-way) finds the ledger row of every
  * effect that committed and skips it; effects that did not commit left nothing behind.
  *
+ * E-mails too: an e-mail FluentCart sends while an effect runs is not sent then but held, as a row of
+ * {prefix}fct_bridge_mail_outbox written in the effect's transaction, and sent once that transaction
+ * committed. A request that dies before the commit leaves no row (the retry sends it, once); one that dies
+ * after the commit and before sending leaves the row, which the next apply request sends. Each row is
+ * deleted before its e-mail is handed to wp_mail(), so a row is never sent twice; the cost is that a
+ * death in that instant loses the e-mail (an e-mail already handed over cannot be taken back anyway).
+ *
  * FluentCart must not call Stripe while it applies an event the sidecar already holds: during a batch,
  * any HTTP request to a Stripe host is refused (and counted in the answer).
  */
@@ -34,6 +41,9 @@ class FCT_Bridge_Apply_Route {
 
 	/** Stripe objects the sidecar gave with the effect being applied: API path => object. */
 	private $stripe_objects = array();
+
+	/** The effect being applied, whose e-mails are held: array( event id, effect key ), or null. */
+	private $holding = null;
 
 	/**
 	 * Register the route (on `rest_api_init`).
@@ -59,6 +69,64 @@ class FCT_Bridge_Apply_Route {
 	public static function ledger_table() {
 		global $wpdb;
 		return $wpdb->prefix . 'fct_bridge_applied_effects';
+	}
+
+	/**
+	 * The held e-mails' table's name.
+	 *
+	 * @return string
+	 */
+	public static function mail_table() {
+		global $wpdb;
+		return $wpdb->prefix . 'fct_bridge_mail_outbox';
+	}
+
+	/**
+	 * Hold an e-mail sent while an effect runs (a `pre_wp_mail` filter): written in the effect's
+	 * transaction, reported sent to FluentCart, sent for real after the commit.
+	 *
+	 * @param null|bool $short_circuit Short-circuit so far.
+	 * @param array     $atts          wp_mail()'s arguments.
+	 * @return null|bool
+	 */
+	public function hold_mail( $short_circuit, $atts ) {
+		if ( null !== $short_circuit || null === $this->holding ) {
+			return $short_circuit;
+		}
+		global $wpdb;
+		$held = $wpdb->insert(
+			self::mail_table(),
+			array(
+				'event_id'   => $this->holding[0],
+				'effect_key' => $this->holding[1],
+				'atts'       => wp_json_encode( $atts ),
+				'created_at' => gmdate( 'Y-m-d H:i:s' ),
+			)
+		);
+		// Not held (the table is unwritable): sent now, as without the bridge, rather than lost.
+		return false === $held ? null : true;
+	}
+
+	/**
+	 * Send the held e-mails of committed effects (all of them, or one effect's), each row deleted first.
+	 *
+	 * @param array|null $effect array( event id, effect key ), or null for every row left behind.
+	 */
+	private static function send_held_mail( $effect = null ) {
+		global $wpdb;
+		$table = self::mail_table();
+		$rows  = null === $effect
+			? $wpdb->get_results( 'SELECT id, atts FROM ' . $table . ' ORDER BY id LIMIT 200', ARRAY_A ) // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from the prefix.
+			: $wpdb->get_results( $wpdb->prepare( 'SELECT id, atts FROM ' . $table . ' WHERE event_id = %s AND effect_key = %s ORDER BY id', $effect[0], $effect[1] ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from the prefix.
+		foreach ( (array) $rows as $row ) {
+			if ( 1 !== $wpdb->query( $wpdb->prepare( 'DELETE FROM ' . $table . ' WHERE id = %d', $row['id'] ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from the prefix.
+				continue; // Another request claimed it.
+			}
+			$atts = json_decode( (string) $row['atts'], true );
+			if ( is_array( $atts ) ) {
+				wp_mail( $atts['to'] ?? '', $atts['subject'] ?? '', $atts['message'] ?? '', $atts['headers'] ?? '', $atts['attachments'] ?? array() );
+			}
+		}
 	}
 
 	/**
@@ -88,14 +156,27 @@ class FCT_Bridge_Apply_Route {
 		}
 		self::ensure_ledger();
 
-		add_filter( 'pre_http_request', array( $this, 'refuse_stripe' ), 1, 3 );
+		// One apply request at a time per store: FluentCart numbers receipts as MAX(receipt_number) + 1, which
+		// two effects in concurrent transactions both read before either commits (a number given twice). A
+		// named lock is released by MariaDB itself when the request dies.
+		global $wpdb;
+		$lock = 'fct_bridge_apply_' . md5( DB_NAME . $wpdb->prefix );
+		if ( '1' !== (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 30)', $lock ) ) ) {
+			return new WP_Error( 'fct_bridge_busy', __( 'Another apply request held the store for 30 s; retry.', 'fct-bridge' ), array( 'status' => 503 ) );
+		}
 		$results = array();
 		try {
+			self::send_held_mail(); // Left behind by a request that died between a commit and its sending.
+			add_filter( 'pre_http_request', array( $this, 'refuse_stripe' ), 1, 3 );
+			add_filter( 'pre_wp_mail', array( $this, 'hold_mail' ), 1, 2 );
 			foreach ( $batch as $event ) {
 				$results[ $event['event_id'] ] = $this->apply_event( $event );
 			}
 		} finally {
 			remove_filter( 'pre_http_request', array( $this, 'refuse_stripe' ), 1 );
+			remove_filter( 'pre_wp_mail', array( $this, 'hold_mail' ), 1 );
+			$this->holding = null;
+			$wpdb->query( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
 		}
 		return new WP_REST_Response(
 			array(
@@ -167,12 +248,15 @@ class FCT_Bridge_Apply_Route {
 			}
 			$objects              = $effect['args']['stripe_objects'] ?? array();
 			$this->stripe_objects = is_array( $objects ) ? array_filter( $objects, 'is_array' ) : array();
+			$this->holding = array( $event['event_id'], $effect['key'] );
 			try {
 				$outcome = FCT_Bridge_Effects::run( $effect['kind'], $effect['args'] );
 			} catch ( Throwable $e ) {
+				$this->holding = null;
 				$wpdb->query( 'ROLLBACK' );
 				return self::failed( $done, $effect['kind'] . ': ' . $e->getMessage() );
 			}
+			$this->holding = null;
 			if ( is_wp_error( $outcome ) ) {
 				$wpdb->query( 'ROLLBACK' );
 				return self::failed( $done, $effect['kind'] . ': ' . $outcome->get_error_message() );
@@ -180,6 +264,7 @@ class FCT_Bridge_Apply_Route {
 			if ( false === $wpdb->query( 'COMMIT' ) ) {
 				return self::failed( $done, 'commit failed: ' . $wpdb->last_error );
 			}
+			self::send_held_mail( array( $event['event_id'], $effect['key'] ) );
 			$done[ $effect['key'] ] = 'done';
 		}
 		return array(
@@ -204,10 +289,10 @@ class FCT_Bridge_Apply_Route {
 	}
 
 	/**
-	 * Create the ledger table when missing (once per site; the option remembers it).
+	 * Create the ledger and held e-mails' tables when missing (once per site; the option remembers it).
 	 */
 	private static function ensure_ledger() {
-		if ( get_option( 'fct_bridge_ledger_version' ) === '1' ) {
+		if ( get_option( 'fct_bridge_ledger_version' ) === '2' ) {
 			return;
 		}
 		global $wpdb;
@@ -218,7 +303,14 @@ class FCT_Bridge_Apply_Route {
 			. 'applied_at DATETIME NOT NULL, UNIQUE KEY event_effect (event_id(120), effect_key)'
 			. ') ' . $wpdb->get_charset_collate()
 		);
-		update_option( 'fct_bridge_ledger_version', '1', true );
+		$wpdb->query(
+			'CREATE TABLE IF NOT EXISTS ' . self::mail_table() . ' (' // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from the prefix.
+			. 'id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, '
+			. 'event_id VARCHAR(255) NOT NULL, effect_key VARCHAR(191) NOT NULL, atts LONGTEXT NOT NULL, '
+			. 'created_at DATETIME NOT NULL, KEY event_effect (event_id(120), effect_key)'
+			. ') ' . $wpdb->get_charset_collate()
+		);
+		update_option( 'fct_bridge_ledger_version', '2', true );
 	}
 
 	/**

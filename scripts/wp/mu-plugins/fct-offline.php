@@ -19,6 +19,9 @@ function fct_offline_record( string $kind, array $entry ): void {
 add_filter(
 	'pre_wp_mail',
 	static function ( $short_circuit, $atts ) {
+		if ( null !== $short_circuit ) {
+			return $short_circuit; // Taken by another filter (the bridge holds e-mails until its commit): not sent now.
+		}
 		fct_offline_record(
 			'mail',
 			array(
