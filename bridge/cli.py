@@ -232,7 +232,7 @@ async def _settings_set(site: Site, changes: dict[str, str], *, check: bool) -> 
     api = stripe_api_from_env(os.environ) if check else None
     try:
         async with open_database(site.db, site.tables) as db:
-            view, notes = await save_settings(db, site, api, changes)
+            view, _, notes = await save_settings(db, site, api, changes)
     finally:
         if api is not None:
             await api.close()

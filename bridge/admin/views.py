@@ -30,12 +30,14 @@ log = logging.getLogger("bridge.admin")
 routes = web.RouteTableDef()
 
 
-async def _view(request: web.Request, effective: ss.EffectiveSettings | None = None) -> dict[str, Any]:
+async def _view(request: web.Request, effective: ss.EffectiveSettings | None = None,
+                stored: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The page's view; ``effective`` and ``stored`` when the caller has just written them (no second read)."""
     app = request.config_dict
     site, db = app[site_key], app[database_key]
-    stored, store_mode = await settings_store.read(db, site)
-    if effective is None:
-        effective = ss.effective(stored, site.config, store_mode, site.key_material())
+    if effective is None or stored is None:
+        stored, store_mode = await settings_store.read(db, site)
+        effective = effective or ss.effective(stored, site.config, store_mode, site.key_material())
     cards = await connect.account_cards(db, site, app[stripe_key], effective, stored, app[account_cache_key])
     return settings_view(effective, site, await request_args.site_address(request), cards=cards,
                          connect_modes=set(app[config_key].platforms), health=await read_health(db, app[refusals_key]))
@@ -50,10 +52,11 @@ async def get_settings(request: web.Request) -> web.Response:
 async def put_settings(request: web.Request) -> web.Response:
     app = request.config_dict
     changes = _changes(await request_args.json_body(request))
-    effective, notes = await save_settings(app[database_key], app[site_key], app[stripe_key], changes)
+    effective, row, notes = await save_settings(app[database_key], app[site_key], app[stripe_key], changes)
     # Field names only: values may be secrets.
     log.info("settings saved", extra=fields(wp_user=request[signed_request_key].user_id, fields=sorted(changes)))
-    return web.json_response({"saved": sorted(changes), "notes": notes, "settings": await _view(request, effective)})
+    view = await _view(request, effective, row)
+    return web.json_response({"saved": sorted(changes), "notes": notes, "settings": view})
 
 
 @routes.post(r"/stripe/connect/{mode:test|live}/start")

@@ -20,9 +20,15 @@ RESTRICTED_KEY_NOTE = (
 )
 
 
-async def save_settings(db: Database, site: Site, api: StripeApi | None,
-                        changes: Mapping[str, str]) -> tuple[ss.EffectiveSettings, list[str]]:
-    """Validate, check new keys with Stripe (unless ``api`` is None), write; returns notes for the admin."""
+async def save_settings(db: Database, site: Site, api: StripeApi | None, changes: Mapping[str, str]
+                        ) -> tuple[ss.EffectiveSettings, dict[str, Any], list[str]]:
+    """Validate, check new keys with Stripe (unless ``api`` is None), write; returns the settings, the row as
+    written and notes for the admin.
+
+    The changes are applied twice on purpose: once to the row as read first, so that a shape error is
+    refused before any call to Stripe, and once to the row as it is under the write lock (another admin or
+    process may have saved in between); the keys are checked with Stripe between the two, outside any
+    transaction."""
     km = site.key_material()
     stored, store_mode = await settings_store.read(db, site)
     ss.apply_changes(stored, changes, site.config, store_mode, km)  # shape errors before any network call
@@ -31,8 +37,8 @@ async def save_settings(db: Database, site: Site, api: StripeApi | None,
         errors, notes = await check_keys(api, stored, changes, site, km)
         if errors:
             raise ValidationError(errors)
-    effective = await settings_store.save(db, site, changes)
-    return effective, notes
+    effective, row = await settings_store.save(db, site, changes)
+    return effective, row, notes
 
 
 async def check_keys(api: StripeApi, stored: Mapping[str, Any], changes: Mapping[str, str], site: Site,

@@ -38,6 +38,10 @@ async def load(db: Database, site: Site) -> ss.EffectiveSettings:
 async def update(db: Database, site: Site, mutate: Mutation) -> ss.EffectiveSettings:
     """Apply ``mutate`` to the current row under the key's lock and write the result; if it raises,
     nothing is written."""
+    return (await _update(db, site, mutate))[0]
+
+
+async def _update(db: Database, site: Site, mutate: Mutation) -> tuple[ss.EffectiveSettings, dict[str, Any]]:
     async with db.transaction() as cur:
         await fct_meta.lock_key(cur, site.tables, ss.SETTINGS_KEY)
         try:
@@ -46,10 +50,12 @@ async def update(db: Database, site: Site, mutate: Mutation) -> ss.EffectiveSett
             await fct_meta.write_option_value(cur, site.tables, ss.SETTINGS_KEY, ss.encode_row(new))
         finally:
             await fct_meta.unlock_key(cur, site.tables, ss.SETTINGS_KEY)
-    return ss.effective(new, site.config, store_mode, site.key_material())
+    return ss.effective(new, site.config, store_mode, site.key_material()), new
 
 
-async def save(db: Database, site: Site, changes: Mapping[str, str]) -> ss.EffectiveSettings:
-    """Validate and write ``changes``; a ValidationError leaves the row untouched."""
+async def save(db: Database, site: Site, changes: Mapping[str, str]
+               ) -> tuple[ss.EffectiveSettings, dict[str, Any]]:
+    """Validate and write ``changes``; a ValidationError leaves the row untouched. Returns the settings and
+    the row as written, so that the caller need not read them again."""
     km = site.key_material()
-    return await update(db, site, lambda stored, mode: ss.apply_changes(stored, changes, site.config, mode, km))
+    return await _update(db, site, lambda stored, mode: ss.apply_changes(stored, changes, site.config, mode, km))
