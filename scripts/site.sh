@@ -82,7 +82,9 @@ read_settings() {
   SITE_RUN="$SITE_HOME/run"
   WP_CONFIG="$SITE_DIR/wp-config.php"
   SITE_URL="http://127.0.0.1:$WP_PORT"
-  ADMIN_URL="$SITE_URL/wp-admin/admin.php?page=fct-bridge"
+  # The Stripe page: registered with FluentCart active too (reached there through FluentCart's own
+  # Settings › Payment Settings › Stripe › Manage), where the plugin's own "fct-bridge" menu does not exist.
+  ADMIN_URL="$SITE_URL/wp-admin/admin.php?page=fct-bridge-stripe"
   SIDECAR_URL="http://127.0.0.1:$SIDECAR_PORT"
   WP_PID="$SITE_RUN/wordpress.pid"
   WP_LOG="$SITE_RUN/wordpress.log"
@@ -460,7 +462,8 @@ print_summary() {
 
 fct-bridge site '$SITE_NAME' is up (${took} s)
   WordPress      $SITE_URL/
-  plugin admin   $ADMIN_URL
+  Stripe page    $ADMIN_URL$( [ "$FLUENTCART_STATE" = "not installed" ] || echo "
+                 (in the admin: FluentCart › Settings › Payment Settings › Stripe › Manage)")
   administrator  $ADMIN_USER / $ADMIN_PASSWORD
   subscriber     $SUBSCRIBER_USER / $SUBSCRIBER_PASSWORD
   sidecar        $SIDECAR_URL

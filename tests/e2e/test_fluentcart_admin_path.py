@@ -63,3 +63,16 @@ async def test_fluentcarts_own_stripe_page_and_its_connect_are_not_offered(
     await expect(page.locator("#fct-connect-live")).to_have_count(1)
     await expect(page.locator("a[href*='api.fluentcart.com']")).to_have_count(0)
     await settled(page)
+
+
+async def test_the_stripe_page_address_the_site_prints_opens_the_stripe_page(
+        fluentcart_site: E2ESite, context: BrowserContext) -> None:
+    """The address scripts/site.sh prints (and writes to site.env) for the Stripe page opens it with FluentCart
+    active, where the plugin's own menu page does not exist."""
+    page = await login(context, fluentcart_site["FCT_ADMIN_USER"], fluentcart_site["FCT_ADMIN_PASSWORD"])
+
+    await page.goto(fluentcart_site["FCT_ADMIN_URL"])
+
+    await expect(page.locator("#fct-settings-form")).to_be_attached()
+    assert (await page.title()).startswith("Stripe \u2039 ")
+    await settled(page)
